@@ -1,0 +1,192 @@
+"""create_app(settings): the lifespan builds every resource; nothing happens at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import orjson
+from fastapi import FastAPI
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route as HttpRoute
+
+from modelyard.billing.balances import BalanceBook
+from modelyard.config import Settings
+from modelyard.db.engine import create_engine, session_factory
+from modelyard.errors import install_error_handlers
+from modelyard.kit.secrets import SecretBox
+from modelyard.relay.cache import GatewayCache
+from modelyard.relay.chat import ChatRelay
+from modelyard.relay.models_api import ModelsApi
+from modelyard.relay.settlement import SettlementWriter
+
+log = logging.getLogger(__name__)
+
+INVALIDATE_CHANNEL = "modelyard:invalidate"
+# OpenAI's SDKs call {base}/chat/completions with base .../v1; OpenRouter's use .../api/v1.
+API_PREFIXES = ("/v1", "/api/v1")
+
+
+@dataclass
+class Gateway:
+    """Everything the request handlers share, built once per app in the lifespan."""
+
+    engine: AsyncEngine
+    cache: GatewayCache
+    balances: BalanceBook
+    writer: SettlementWriter
+    http: aiohttp.ClientSession
+    redis: Redis | None
+    chat: ChatRelay
+    models: ModelsApi
+
+
+def create_app(settings: Settings) -> FastAPI:
+    if settings.secret_key is None:
+        raise ValueError("settings need a secret key: build them with config.load_settings()")
+    secret_key = settings.secret_key.get_secret_value()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url_resolved)
+        sessions = session_factory(engine)
+        cache = GatewayCache(sessions, SecretBox(secret_key))
+        await cache.refresh()
+        balances = BalanceBook()
+        writer = SettlementWriter(
+            sessions,
+            balances,
+            flush_seconds=settings.writer_flush_seconds,
+            max_batch=settings.writer_max_batch,
+            refresh_seconds=settings.cache_refresh_seconds,
+        )
+        await writer.start()
+        # One pooled client for every upstream: keep-alive connections are what makes a relay cheap.
+        http = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=60),
+            auto_decompress=True,
+            skip_auto_headers=("User-Agent",),
+        )
+        timeout = aiohttp.ClientTimeout(
+            total=settings.upstream_total_timeout_seconds,
+            sock_connect=settings.upstream_connect_timeout_seconds,
+            sock_read=settings.upstream_read_timeout_seconds,
+        )
+        redis = await _connect_redis(settings.redis_url)
+        gateway = Gateway(
+            engine=engine,
+            cache=cache,
+            balances=balances,
+            writer=writer,
+            http=http,
+            redis=redis,
+            chat=ChatRelay(cache, balances, writer, http, timeout),
+            models=ModelsApi(cache),
+        )
+        app.state.gateway = gateway
+        tasks = [asyncio.create_task(_refresh_periodically(gateway, settings.cache_refresh_seconds))]
+        if redis is not None:
+            tasks.append(asyncio.create_task(_listen_for_invalidations(gateway, redis)))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await writer.stop()  # every queued charge is written before the process exits
+            await http.close()
+            if redis is not None:
+                await redis.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Modelyard",
+        version="0.1.0",
+        summary="OpenAI- and OpenRouter-compatible LLM gateway",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+
+    def gateway(request: Request) -> Gateway:
+        state: Gateway = request.app.state.gateway
+        return state
+
+    async def chat_completions(request: Request) -> Response:
+        return await gateway(request).chat.handle(request)
+
+    async def list_models(request: Request) -> Response:
+        return await gateway(request).models.list_models(request)
+
+    async def get_model(request: Request) -> Response:
+        return await gateway(request).models.get_model(request)
+
+    async def health(_request: Request) -> Response:
+        return Response(orjson.dumps({"status": "ok"}), media_type="application/json")
+
+    # The relay endpoints are plain Starlette routes: they parse their own bodies, and skipping FastAPI's
+    # per-request dependency machinery is measurable on the hot path.
+    for prefix in API_PREFIXES:
+        app.router.routes.append(HttpRoute(f"{prefix}/chat/completions", chat_completions, methods=["POST"]))
+        app.router.routes.append(HttpRoute(f"{prefix}/models", list_models, methods=["GET"]))
+        app.router.routes.append(HttpRoute(f"{prefix}/models/{{slug:path}}", get_model, methods=["GET"]))
+    app.router.routes.append(HttpRoute("/health", health, methods=["GET"]))
+    return app
+
+
+async def _connect_redis(url: str | None) -> Redis | None:
+    if url is None:
+        return None
+    redis = Redis.from_url(url)
+    try:
+        await redis.ping()
+    except Exception as exc:
+        await redis.aclose()
+        raise RuntimeError(
+            f"cannot reach Redis at MODELYARD_REDIS_URL: {type(exc).__name__}: {exc}"
+        ) from None
+    return redis
+
+
+async def _refresh_periodically(gateway: Gateway, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await gateway.cache.refresh()
+        except Exception:
+            log.exception("refreshing the gateway cache failed; keeping the previous copy")
+
+
+async def _listen_for_invalidations(gateway: Gateway, redis: Redis) -> None:
+    """Another process (the CLI, another instance) changed keys, channels, prices or balances."""
+    while True:
+        try:
+            async with redis.pubsub() as pubsub:
+                await pubsub.subscribe(INVALIDATE_CHANNEL)
+                async for message in pubsub.listen():
+                    if message.get("type") != "message":
+                        continue
+                    await gateway.cache.refresh()
+                    gateway.writer.request_balance_refresh()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("Redis invalidation listener failed; reconnecting")
+            await asyncio.sleep(1)
+
+
+async def publish_invalidation(redis_url: str | None) -> None:
+    """Tells running servers to re-read the database now instead of at their next refresh."""
+    if redis_url is None:
+        return
+    redis = Redis.from_url(redis_url)
+    try:
+        await redis.publish(INVALIDATE_CHANNEL, b"1")
+    finally:
+        await redis.aclose()

@@ -1,0 +1,112 @@
+"""Channels: an upstream account, its credential (encrypted) and the catalogue models it serves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from modelyard.kit.secrets import SecretBox
+from modelyard.models import CatalogModel, Channel, ChannelModel
+
+SUPPORTED_PROVIDERS = ("openai",)
+
+
+class ChannelError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ModelMapping:
+    slug: str
+    upstream_name: str
+
+
+def parse_model_mappings(spec: str) -> list[ModelMapping]:
+    """`openai/gpt-4o,openai/gpt-4o-mini=gpt-4o-mini` -> mappings; without `=` the upstream name is the
+    part after the author (`openai/gpt-4o` -> `gpt-4o`), as OpenAI-compatible servers name models."""
+    mappings: list[ModelMapping] = []
+    seen: set[str] = set()
+    for item in spec.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        slug, sep, upstream = item.partition("=")
+        slug, upstream = slug.strip(), upstream.strip()
+        if not slug or (sep and not upstream):
+            raise ChannelError(f"bad model mapping {item!r}: use SLUG or SLUG=UPSTREAM_NAME")
+        if slug in seen:
+            raise ChannelError(f"model {slug} is listed twice")
+        seen.add(slug)
+        mappings.append(ModelMapping(slug, upstream or slug.split("/", 1)[-1]))
+    if not mappings:
+        raise ChannelError("at least one model is required")
+    return mappings
+
+
+def normalize_base_url(url: str) -> str:
+    parsed = urlparse(url.strip())
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        raise ChannelError(f"base URL must be an http(s) URL such as https://api.openai.com/v1, got {url!r}")
+    return url.strip().rstrip("/")
+
+
+async def add_channel(
+    session: AsyncSession,
+    box: SecretBox,
+    *,
+    name: str,
+    provider: str,
+    base_url: str,
+    api_key: str,
+    models: list[ModelMapping],
+    priority: int = 0,
+    weight: int = 100,
+) -> Channel:
+    name = name.strip()
+    if not name:
+        raise ChannelError("channel name must not be empty")
+    if provider not in SUPPORTED_PROVIDERS:
+        raise ChannelError(f"unknown provider {provider!r}; supported: {', '.join(SUPPORTED_PROVIDERS)}")
+    if weight < 1:
+        raise ChannelError("weight must be at least 1")
+    known = set(
+        await session.scalars(
+            select(CatalogModel.slug).where(CatalogModel.slug.in_([m.slug for m in models]))
+        )
+    )
+    unknown = [m.slug for m in models if m.slug not in known]
+    if unknown:
+        raise ChannelError(f"not in the catalogue: {', '.join(unknown)} (see `modelyard catalog import`)")
+    channel = Channel(
+        name=name,
+        provider=provider,
+        base_url=normalize_base_url(base_url),
+        api_key_encrypted=box.encrypt(api_key),
+        priority=priority,
+        weight=weight,
+        is_enabled=True,
+        options={},
+    )
+    session.add(channel)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise ChannelError(f"a channel named {name!r} already exists") from None
+    session.add_all(
+        ChannelModel(channel_id=channel.id, model_slug=m.slug, upstream_name=m.upstream_name) for m in models
+    )
+    await session.flush()
+    return channel
+
+
+async def list_channels(session: AsyncSession) -> list[tuple[Channel, list[ChannelModel]]]:
+    channels = (await session.scalars(select(Channel).order_by(Channel.id))).all()
+    models = (await session.scalars(select(ChannelModel).order_by(ChannelModel.id))).all()
+    by_channel: dict[int, list[ChannelModel]] = {}
+    for model in models:
+        by_channel.setdefault(model.channel_id, []).append(model)
+    return [(channel, by_channel.get(channel.id, [])) for channel in channels]

@@ -1,0 +1,362 @@
+"""The `modelyard` command: run the server and administer users, credits, keys, channels and the catalogue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from modelyard.accounts.service import AccountError, create_user, get_user_by_email
+from modelyard.billing import ledger
+from modelyard.catalog.importer import CatalogFormatError, catalog_is_empty, import_models, load_document
+from modelyard.channels.service import ChannelError, add_channel, list_channels, parse_model_mappings
+from modelyard.config import ConfigError, Settings, load_settings
+from modelyard.db import migrate
+from modelyard.db.engine import create_engine, session_factory
+from modelyard.keys.service import KeyServiceError, create_key
+from modelyard.kit.money import MoneyError, nanos_to_usd_str, usd_to_nanos
+from modelyard.kit.secrets import SecretBox
+from modelyard.models import LedgerKind
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="modelyard",
+    help="Modelyard: an OpenAI- and OpenRouter-compatible LLM gateway.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+credits_app = typer.Typer(help="Credit balances.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+channels_app = typer.Typer(help="Upstream provider channels.", no_args_is_help=True)
+catalog_app = typer.Typer(help="The model catalogue and its prices.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The balance ledger.", no_args_is_help=True)
+for sub, name in (
+    (db_app, "db"),
+    (users_app, "users"),
+    (credits_app, "credits"),
+    (keys_app, "keys"),
+    (channels_app, "channels"),
+    (catalog_app, "catalog"),
+    (ledger_app, "ledger"),
+):
+    app.add_typer(sub, name=name)
+
+
+class CommandError(Exception):
+    """A failure the user can fix; printed without a traceback."""
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def run(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]], *, notify: bool = False) -> T:
+    """Prepares the database, runs `work` in one transaction and, if it changed what a running server caches,
+    tells servers through Redis."""
+
+    async def main() -> T:
+        engine = await prepare_database(settings)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                result = await work(session)
+        finally:
+            await engine.dispose()
+        if notify:
+            from modelyard.app import publish_invalidation
+
+            try:
+                await publish_invalidation(settings.redis_url)
+            except Exception as exc:  # the change is saved; servers pick it up at their next refresh
+                typer.echo(f"warning: could not notify running servers through Redis: {exc}", err=True)
+        return result
+
+    return _run_async(main())
+
+
+def _run_async(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        return asyncio.run(coro)
+    except (AccountError, ChannelError, CatalogFormatError, MoneyError, KeyServiceError, CommandError) as exc:
+        fail(str(exc))
+    except (OperationalError, DBAPIError, OSError) as exc:
+        fail(f"cannot use the database: {getattr(exc, 'orig', None) or exc}")
+
+
+async def prepare_database(settings: Settings) -> AsyncEngine:
+    """Migrates to the newest schema and, into an empty catalogue, imports the one shipped in the package."""
+    engine = create_engine(settings.database_url_resolved)
+    try:
+        await migrate.upgrade(engine)
+        if settings.auto_import_catalog:
+            async with session_factory(engine)() as session, session.begin():
+                if await catalog_is_empty(session):
+                    await import_models(session, load_document(None))
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on [default: MODELYARD_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on [default: MODELYARD_PORT]")] = None,
+) -> None:
+    """Upgrade the database, then serve the API."""
+    import uvicorn
+
+    from modelyard.app import create_app
+
+    settings = settings_or_exit()
+    overrides: dict[str, Any] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        if not 1 <= port <= 65535:
+            fail("--port must be between 1 and 65535")
+        overrides["port"] = port
+    settings = settings.model_copy(update=overrides)
+
+    async def prepare() -> None:
+        engine = await prepare_database(settings)
+        await engine.dispose()
+
+    _run_async(prepare())
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    typer.echo(
+        f"Modelyard listening on http://{settings.host}:{settings.port} (database: {_describe_db(settings)})"
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop" if sys.platform != "win32" else "asyncio",
+        http="httptools",
+        access_log=False,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=30,
+    )
+
+
+def _describe_db(settings: Settings) -> str:
+    url = settings.database_url_resolved
+    if url.startswith("sqlite"):
+        return url
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    settings = settings_or_exit()
+
+    async def main() -> str | None:
+        engine = create_engine(settings.database_url_resolved)
+        try:
+            await migrate.upgrade(engine)
+            return await migrate.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"database at revision {_run_async(main())}")
+
+
+@users_app.command("create")
+def users_create(
+    email: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator")] = False,
+) -> None:
+    """Create a user."""
+
+    async def work(session: AsyncSession) -> str:
+        user = await create_user(session, email, password, is_admin=admin)
+        return f"created {'admin' if admin else 'user'} {user.email} (id {user.id})"
+
+    typer.echo(run(settings_or_exit(), work))
+
+
+@credits_app.command("grant")
+def credits_grant(
+    email: str,
+    amount_usd: Annotated[str, typer.Argument(metavar="AMOUNT_USD", help="US dollars, e.g. 10 or 2.50")],
+    note: Annotated[str | None, typer.Option(help="Why, for the ledger")] = None,
+) -> None:
+    """Add credits to a user's balance (a negative amount takes them away)."""
+    try:
+        amount = usd_to_nanos(Decimal(amount_usd.strip().lstrip("$")))
+    except (MoneyError, ArithmeticError, ValueError):
+        fail(f"AMOUNT_USD must be a number of US dollars with at most 9 decimals, got {amount_usd!r}")
+    if amount == 0:
+        fail("AMOUNT_USD must not be zero")
+
+    async def work(session: AsyncSession) -> str:
+        user = await get_user_by_email(session, email)
+        balances = await ledger.append(
+            session,
+            [
+                ledger.Entry(
+                    user_id=user.id,
+                    kind=LedgerKind.TOPUP if amount > 0 else LedgerKind.ADJUSTMENT,
+                    amount_nanos=amount,
+                    reference="cli",
+                    note=note,
+                )
+            ],
+        )
+        return f"{user.email}: balance ${nanos_to_usd_str(balances[user.id])}"
+
+    typer.echo(run(settings_or_exit(), work, notify=True))
+
+
+@keys_app.command("create")
+def keys_create(
+    email: str, name: Annotated[str, typer.Option(help="A name to recognise the key by")]
+) -> None:
+    """Create an API key. The key is printed once, alone on the last line; it cannot be shown again."""
+
+    async def work(session: AsyncSession) -> tuple[str, str]:
+        user = await get_user_by_email(session, email)
+        created = await create_key(session, user.id, name)
+        return f"created key {created.key.name!r} ({created.key.label}) for {user.email}", created.plaintext
+
+    summary, plaintext = run(settings_or_exit(), work, notify=True)
+    typer.echo(summary)
+    typer.echo("Store it now: it is shown only this once.")
+    typer.echo(plaintext)
+
+
+@channels_app.command("add")
+def channels_add(
+    name: str,
+    provider: Annotated[str, typer.Option(help="Upstream protocol: openai")],
+    base_url: Annotated[str, typer.Option(help="As the provider documents it, /v1 included")],
+    api_key: Annotated[str, typer.Option(help="The provider credential (stored encrypted)")],
+    models: Annotated[str, typer.Option(help="SLUG[=UPSTREAM_NAME],... catalogue slugs this channel serves")],
+    priority: Annotated[int, typer.Option(help="Higher is tried first")] = 0,
+    weight: Annotated[int, typer.Option(help="Share of traffic within one priority")] = 100,
+) -> None:
+    """Connect an upstream provider channel."""
+    settings = settings_or_exit()
+    assert settings.secret_key is not None
+    box = SecretBox(settings.secret_key.get_secret_value())
+    mappings = _or_fail(lambda: parse_model_mappings(models))
+
+    async def work(session: AsyncSession) -> str:
+        channel = await add_channel(
+            session,
+            box,
+            name=name,
+            provider=provider,
+            base_url=base_url,
+            api_key=api_key,
+            models=mappings,
+            priority=priority,
+            weight=weight,
+        )
+        served = ", ".join(f"{m.slug}={m.upstream_name}" for m in mappings)
+        where = f"id {channel.id}, {channel.provider}, {channel.base_url}"
+        return f"added channel {channel.name} ({where}): {served}"
+
+    typer.echo(run(settings, work, notify=True))
+
+
+@channels_app.command("list")
+def channels_list() -> None:
+    """List channels (credentials are never shown)."""
+
+    async def work(session: AsyncSession) -> list[str]:
+        lines = []
+        for channel, served in await list_channels(session):
+            state = "enabled" if channel.is_enabled else "disabled"
+            models = ", ".join(
+                m.model_slug
+                if m.upstream_name == m.model_slug.split("/", 1)[-1]
+                else f"{m.model_slug}={m.upstream_name}"
+                for m in served
+            )
+            lines.append(
+                f"{channel.id}\t{channel.name}\t{channel.provider}\t{channel.base_url}\t{state}\t"
+                f"priority={channel.priority}\tweight={channel.weight}\t{models}"
+            )
+        return lines
+
+    lines = run(settings_or_exit(), work)
+    if not lines:
+        typer.echo("no channels; add one with `modelyard channels add`")
+    for line in lines:
+        typer.echo(line)
+
+
+@catalog_app.command("import")
+def catalog_import(
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="An OpenRouter /api/v1/models JSON file [default: the catalogue shipped inside]"),
+    ] = None,
+) -> None:
+    """Import or update models and prices from an OpenRouter-format catalogue."""
+    if path is not None and not path.is_file():
+        fail(f"no such file: {path}")
+    models = _or_fail(lambda: load_document(path))
+
+    async def work(session: AsyncSession) -> str:
+        result = await import_models(session, models)
+        counts = f"{result.added} added, {result.updated} updated, {result.total} total"
+        return f"imported {len(models)} models: {counts}"
+
+    typer.echo(run(settings_or_exit(), work, notify=True))
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Check that every cached balance equals the sum of its ledger entries."""
+
+    async def work(session: AsyncSession) -> list[ledger.Mismatch]:
+        return await ledger.verify(session)
+
+    mismatches = run(settings_or_exit(), work)
+    for m in mismatches:
+        typer.echo(
+            f"MISMATCH user {m.user_id} {m.email}: balance ${nanos_to_usd_str(m.cached_nanos)}, "
+            f"ledger sums to ${nanos_to_usd_str(m.ledger_nanos)}",
+            err=True,
+        )
+    if mismatches:
+        raise typer.Exit(1)
+    typer.echo("ledger OK: every balance equals the sum of its entries")
+
+
+def _or_fail(build: Callable[[], T]) -> T:
+    try:
+        return build()
+    except (ChannelError, CatalogFormatError, OSError) as exc:
+        fail(str(exc))
+
+
+def main() -> None:
+    app()

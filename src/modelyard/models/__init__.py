@@ -1,0 +1,21 @@
+"""ORM tables, one module per aggregate. Importing this package registers every table on Base.metadata."""
+
+from modelyard.models.catalog import CatalogModel, ModelPrice
+from modelyard.models.channels import Channel, ChannelModel
+from modelyard.models.keys import ApiKey
+from modelyard.models.ledger import LedgerEntry, LedgerKind
+from modelyard.models.request_logs import RequestLog
+from modelyard.models.users import User, UserRole
+
+__all__ = [
+    "ApiKey",
+    "CatalogModel",
+    "Channel",
+    "ChannelModel",
+    "LedgerEntry",
+    "LedgerKind",
+    "ModelPrice",
+    "RequestLog",
+    "User",
+    "UserRole",
+]

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from modelyard.db.base import Base, BigIntPK, UTCDateTime
+from modelyard.kit.clock import utcnow
+
+
+class CatalogModel(Base):
+    __tablename__ = "catalog_models"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    canonical_slug: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    author: Mapped[str] = mapped_column(String(100), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_unix: Mapped[int] = mapped_column(BigInteger)
+    context_length: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_completion_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    input_modalities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    output_modalities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tokenizer: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    instruct_type: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    supported_parameters: Mapped[list[str]] = mapped_column(JSON, default=list)
+    default_parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The model as the source document described it, so /models can echo fields this schema does not model.
+    source: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ModelPrice(Base):
+    """Prices in integer nano-USD: per million tokens (`*_per_mtok_nanos`) or per unit (`*_nanos`).
+
+    `is_priced` is false for catalogue rows whose price is undefined (OpenRouter's routers carry "-1"):
+    such a model cannot be billed, so the relay refuses it rather than serving it for free.
+    """
+
+    __tablename__ = "model_prices"
+
+    model_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("catalog_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    is_priced: Mapped[bool] = mapped_column(Boolean, default=True)
+    prompt_per_mtok_nanos: Mapped[int] = mapped_column(BigInteger, default=0)
+    completion_per_mtok_nanos: Mapped[int] = mapped_column(BigInteger, default=0)
+    internal_reasoning_per_mtok_nanos: Mapped[int] = mapped_column(BigInteger, default=0)
+    cache_read_per_mtok_nanos: Mapped[int] = mapped_column(BigInteger, default=0)
+    cache_write_per_mtok_nanos: Mapped[int] = mapped_column(BigInteger, default=0)
+    request_nanos: Mapped[int] = mapped_column(BigInteger, default=0)
+    image_nanos: Mapped[int] = mapped_column(BigInteger, default=0)
+    web_search_nanos: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Set when an operator edits a price by hand, so a catalogue sync keeps it.
+    is_manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,239 @@
+"""In-process copies of what every relayed request reads: keys, model prices, channels.
+
+The hot path reads only these; they are rebuilt from the database on an interval (and at once when another
+process announces a change through Redis), so a request never waits on the database to be authenticated,
+priced or routed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from modelyard.billing.pricing import Price
+from modelyard.kit.money import per_mtok_nanos_to_per_token_usd_str
+from modelyard.kit.secrets import SecretBox
+from modelyard.models import ApiKey, CatalogModel, Channel, ChannelModel, ModelPrice, User
+from modelyard.routing.planner import Route
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPrincipal:
+    key_id: int
+    user_id: int
+    is_usable: bool  # key enabled and its owner active
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    slug: str
+    price: Price | None  # None: the catalogue has no usable price, so the model cannot be billed
+    context_length: int | None
+    max_completion_tokens: int | None
+
+
+@dataclass
+class CatalogView:
+    models: dict[str, ModelInfo] = field(default_factory=dict)
+    # Every active model in OpenRouter's `/models` shape, newest first.
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    by_slug: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The default `/models` answer (text-output models), serialised once per catalogue change.
+    list_document: bytes = b'{"object":"list","data":[],"total_count":0,"links":{"next":null}}'
+    version: tuple[int, datetime | None] = (0, None)
+
+
+class GatewayCache:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], box: SecretBox) -> None:
+        self._sessions = sessions
+        self._box = box
+        self.keys: dict[str, KeyPrincipal] = {}
+        self.catalog = CatalogView()
+        self.routes: dict[str, list[Route]] = {}
+
+    async def refresh(self) -> None:
+        async with self._sessions() as session:
+            await self._refresh_catalog(session)
+            self.keys = await _load_keys(session)
+            self.routes = await _load_routes(session, self._box)
+
+    async def lookup_key(self, key_hash: str) -> KeyPrincipal | None:
+        """A key created since the last refresh is found in the database once, then cached."""
+        principal = self.keys.get(key_hash)
+        if principal is not None:
+            return principal
+        async with self._sessions() as session:
+            found = await _load_keys(session, key_hash)
+        principal = found.get(key_hash)
+        if principal is not None:
+            self.keys[key_hash] = principal
+        return principal
+
+    async def _refresh_catalog(self, session: AsyncSession) -> None:
+        count, updated = (
+            await session.execute(select(func.count(CatalogModel.id), func.max(CatalogModel.updated_at)))
+        ).one()
+        prices_updated = await session.scalar(select(func.max(ModelPrice.updated_at)))
+        version = (int(count), max((d for d in (updated, prices_updated) if d is not None), default=None))
+        if version == self.catalog.version:
+            return
+        rows = (
+            await session.execute(
+                select(CatalogModel, ModelPrice)
+                .outerjoin(ModelPrice, ModelPrice.model_id == CatalogModel.id)
+                .where(CatalogModel.is_active.is_(True))
+                .order_by(CatalogModel.created_unix.desc(), CatalogModel.slug)
+            )
+        ).all()
+        models: dict[str, ModelInfo] = {}
+        documents: list[dict[str, Any]] = []
+        for model, price in rows:
+            models[model.slug] = ModelInfo(
+                slug=model.slug,
+                price=_price(price),
+                context_length=model.context_length,
+                max_completion_tokens=model.max_completion_tokens,
+            )
+            documents.append(_model_document(model, price))
+        text_models = [d for d in documents if "text" in (d["architecture"].get("output_modalities") or [])]
+        self.catalog = CatalogView(
+            models=models,
+            documents=documents,
+            by_slug={d["id"]: d for d in documents},
+            list_document=orjson.dumps(
+                {
+                    "object": "list",
+                    "data": text_models,
+                    "total_count": len(text_models),
+                    "links": {"next": None},
+                }
+            ),
+            version=version,
+        )
+
+
+def _price(row: ModelPrice | None) -> Price | None:
+    if row is None or not row.is_priced:
+        return None
+    return Price(
+        prompt_per_mtok_nanos=row.prompt_per_mtok_nanos,
+        completion_per_mtok_nanos=row.completion_per_mtok_nanos,
+        internal_reasoning_per_mtok_nanos=row.internal_reasoning_per_mtok_nanos,
+        cache_read_per_mtok_nanos=row.cache_read_per_mtok_nanos,
+        cache_write_per_mtok_nanos=row.cache_write_per_mtok_nanos,
+        request_nanos=row.request_nanos,
+    )
+
+
+def _model_document(model: CatalogModel, price: ModelPrice | None) -> dict[str, Any]:
+    """The model in OpenRouter's `/models` shape; prices come from our tables (they may differ from the
+    imported source after an operator's edit), the rest from the imported document."""
+    source = dict(model.source or {})
+    document: dict[str, Any] = {
+        "id": model.slug,
+        # `object` and `owned_by` are the `openai` SDK's Model fields; OpenRouter clients ignore them.
+        "object": "model",
+        "owned_by": model.author,
+        "canonical_slug": model.canonical_slug,
+        "hugging_face_id": source.get("hugging_face_id"),
+        "name": model.name,
+        "created": model.created_unix,
+        "description": model.description,
+        "context_length": model.context_length,
+        "architecture": source.get("architecture")
+        or {
+            "modality": "text->text",
+            "input_modalities": model.input_modalities,
+            "output_modalities": model.output_modalities,
+            "tokenizer": model.tokenizer,
+            "instruct_type": model.instruct_type,
+        },
+        "pricing": _pricing_document(price, source.get("pricing") or {}),
+        "top_provider": source.get("top_provider")
+        or {
+            "context_length": model.context_length,
+            "max_completion_tokens": model.max_completion_tokens,
+            "is_moderated": False,
+        },
+        "per_request_limits": source.get("per_request_limits"),
+        "supported_parameters": model.supported_parameters,
+        "default_parameters": model.default_parameters,
+        "supported_voices": source.get("supported_voices"),
+        "knowledge_cutoff": source.get("knowledge_cutoff"),
+        "expiration_date": source.get("expiration_date"),
+        "links": {"details": f"/api/v1/models/{model.canonical_slug}/endpoints"},
+    }
+    if "reasoning" in source:
+        document["reasoning"] = source["reasoning"]
+    return document
+
+
+def _pricing_document(price: ModelPrice | None, source_pricing: dict[str, Any]) -> dict[str, Any]:
+    if price is None or not price.is_priced:
+        return {"prompt": "-1", "completion": "-1"}
+    pricing = dict(source_pricing)  # keeps keys we do not bill yet (audio, image output, overrides)
+    pricing["prompt"] = per_mtok_nanos_to_per_token_usd_str(price.prompt_per_mtok_nanos)
+    pricing["completion"] = per_mtok_nanos_to_per_token_usd_str(price.completion_per_mtok_nanos)
+    for key, nanos in (
+        ("internal_reasoning", price.internal_reasoning_per_mtok_nanos),
+        ("input_cache_read", price.cache_read_per_mtok_nanos),
+        ("input_cache_write", price.cache_write_per_mtok_nanos),
+    ):
+        if nanos:
+            pricing[key] = per_mtok_nanos_to_per_token_usd_str(nanos)
+    return pricing
+
+
+async def _load_keys(session: AsyncSession, key_hash: str | None = None) -> dict[str, KeyPrincipal]:
+    query = select(ApiKey.key_hash, ApiKey.id, ApiKey.user_id, ApiKey.is_enabled, User.is_active).join(
+        User, User.id == ApiKey.user_id
+    )
+    if key_hash is not None:
+        query = query.where(ApiKey.key_hash == key_hash)
+    return {
+        row_hash: KeyPrincipal(key_id, user_id, bool(enabled and active))
+        for row_hash, key_id, user_id, enabled, active in await session.execute(query)
+    }
+
+
+async def _load_routes(session: AsyncSession, box: SecretBox) -> dict[str, list[Route]]:
+    rows = await session.execute(
+        select(Channel, ChannelModel)
+        .join(ChannelModel, ChannelModel.channel_id == Channel.id)
+        .where(Channel.is_enabled.is_(True))
+        .order_by(Channel.priority.desc(), Channel.id)
+    )
+    routes: dict[str, list[Route]] = {}
+    secrets: dict[int, str | None] = {}
+    for channel, served in rows:
+        if channel.id not in secrets:
+            try:
+                secrets[channel.id] = box.decrypt(channel.api_key_encrypted)
+            except ValueError as exc:
+                # One unreadable credential must not take every other channel down with it.
+                log.error("channel %s skipped: %s", channel.name, exc)
+                secrets[channel.id] = None
+        api_key = secrets[channel.id]
+        if api_key is None:
+            continue
+        routes.setdefault(served.model_slug, []).append(
+            Route(
+                channel_id=channel.id,
+                channel_name=channel.name,
+                provider=channel.provider,
+                base_url=channel.base_url,
+                api_key=api_key,
+                upstream_model=served.upstream_name,
+                priority=channel.priority,
+                weight=channel.weight,
+            )
+        )
+    return routes
