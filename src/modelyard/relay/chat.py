@@ -128,7 +128,10 @@ class ChatRelay:
         )
         reserve = max_cost_nanos(model.price, chat.prompt_tokens_estimate, completion_limit)
         if not self._balances.reserve(principal.user_id, reserve):
-            raise payment_required(self._balances.available_nanos(principal.user_id), reserve)
+            # Before refusing, read the balance once more: a top-up may have landed since the last refresh.
+            await self._writer.load_user(principal.user_id)
+            if not self._balances.reserve(principal.user_id, reserve):
+                raise payment_required(self._balances.available_nanos(principal.user_id), reserve)
         call = _Call(
             principal=principal,
             chat=chat,

@@ -55,6 +55,9 @@ class SettlementWriter:
         self._refresh_requested = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        # Balances read from the database must not interleave with a batch being written, or a read taken
+        # before the batch's commit could overwrite the balance the commit returned.
+        self._db_lock = asyncio.Lock()
 
     def submit(self, settlement: Settlement) -> None:
         self._queue.append(settlement)
@@ -115,7 +118,7 @@ class SettlementWriter:
             for item in batch
             if item.cost_nanos
         ]
-        async with self._sessions() as session, session.begin():
+        async with self._db_lock, self._sessions() as session, session.begin():
             stored = await ledger.append(session, entries)
             await session.execute(insert(RequestLog), [item.request_log for item in batch])
         del self._queue[: len(batch)]
@@ -126,15 +129,14 @@ class SettlementWriter:
             self._balances.written(user_id, total, stored[user_id])
 
     async def _load_balances(self) -> None:
-        async with self._sessions() as session:
+        async with self._db_lock, self._sessions() as session:
             rows = await session.execute(select(User.id, User.balance_nanos))
             self._balances.load({user_id: balance for user_id, balance in rows})
 
     async def load_user(self, user_id: int) -> None:
-        """A user first seen after start (a key created since): read their balance once."""
-        if self._balances.knows(user_id):
-            return
-        async with self._sessions() as session:
+        """Reads one user's balance now: a user first seen since the last refresh, or one about to be refused
+        for want of credit whose top-up may not have been read yet."""
+        async with self._db_lock, self._sessions() as session:
             balance = await session.scalar(select(User.balance_nanos).where(User.id == user_id))
-        if balance is not None and not self._balances.knows(user_id):
-            self._balances.load({user_id: balance})
+            if balance is not None:
+                self._balances.load({user_id: balance})
