@@ -192,7 +192,10 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Env], Server]]:
+def server_factory(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[Env], Server]]:
+    """Depends on `database_url` so that servers stop before their database is dropped."""
     started: list[Server] = []
 
     def start(env: Env) -> Server:

@@ -1,0 +1,128 @@
+"""Money under pressure: concurrent requests cannot overspend, a shutdown loses no charge, and changes made
+by the CLI reach a running server through Redis."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import REDIS_URL, Cli, Env, Server, query, wait_until
+from tests.fakes.openai_upstream import FakeOpenAIUpstream
+
+MESSAGES = [{"role": "user", "content": "hello there"}]
+
+
+def chat(server: Server, key: str, body: dict[str, Any]) -> httpx.Response:
+    return httpx.post(
+        f"{server.url}/v1/chat/completions",
+        json=body,
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=30,
+    )
+
+
+def user_id(env: Env, email: str) -> int:
+    return int(query(env.database_url, "SELECT id FROM users WHERE email = :e", e=email)[0][0])
+
+
+def totals(env: Env, email: str) -> tuple[int, int, int]:
+    """(cached balance, sum of ledger entries, sum of logged costs) for one user."""
+    uid = user_id(env, email)
+    balance = query(env.database_url, "SELECT balance_nanos FROM users WHERE id = :u", u=uid)[0][0]
+    ledger = query(
+        env.database_url,
+        "SELECT COALESCE(SUM(amount_nanos), 0) FROM ledger_entries WHERE user_id = :u",
+        u=uid,
+    )
+    logged = query(
+        env.database_url, "SELECT COALESCE(SUM(cost_nanos), 0) FROM request_logs WHERE user_id = :u", u=uid
+    )
+    return int(balance), int(ledger[0][0]), int(logged[0][0])
+
+
+@pytest.fixture(scope="module")
+def channel(cli: Cli, upstream: FakeOpenAIUpstream) -> None:
+    cli(
+        "channels", "add", "fake", "--provider", "openai", "--base-url", upstream.base_url,
+        "--api-key", "sk-upstream-test", "--models",
+        "openai/gpt-4o=gpt-4o-chunks-8-delay-150ms,openai/gpt-4o-mini=gpt-4o-mini-chunks-3",
+    )  # fmt: skip
+
+
+@pytest.mark.usefixtures("channel")
+def test_concurrent_requests_cannot_overspend(
+    env: Env, cli: Cli, server_factory: Callable[[Env], Server]
+) -> None:
+    """Each request reserves its worst case (here ~$0.0101: 1,000 tokens at $10/M plus the prompt) before the
+    upstream is called; $0.035 covers three such reservations at once, never four."""
+    key = cli.create_user_with_key("concurrent@example.com", "0.035")
+    server = server_factory(env)
+    body = {"model": "openai/gpt-4o", "messages": MESSAGES, "max_tokens": 1000}
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = sorted(r.status_code for r in pool.map(lambda _: chat(server, key, body), range(10)))
+    assert statuses == [200] * 3 + [402] * 7
+    wait_until(
+        lambda: query(env.database_url, "SELECT COUNT(*) FROM request_logs WHERE user_id = :u",
+                      u=user_id(env, "concurrent@example.com"))[0][0] == 3,
+        what="three request logs",
+    )  # fmt: skip
+    balance, ledger, logged = totals(env, "concurrent@example.com")
+    assert balance == ledger == 35_000_000 - logged
+    assert balance > 0
+
+
+@pytest.mark.usefixtures("channel")
+def test_shutdown_writes_every_queued_charge(
+    env: Env, cli: Cli, server_factory: Callable[[Env], Server]
+) -> None:
+    """With a 10 s batch window nothing is written before SIGTERM; the graceful shutdown must write it all."""
+    key = cli.create_user_with_key("shutdown@example.com", "1")
+    slow_writer = Env(env.data_dir, env.database_url, {**env.extra, "MODELYARD_WRITER_FLUSH_SECONDS": "10"})
+    server = server_factory(slow_writer)
+    body = {"model": "openai/gpt-4o-mini", "messages": MESSAGES}
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        responses = list(pool.map(lambda _: chat(server, key, body), range(20)))
+    assert [r.status_code for r in responses] == [200] * 20
+    returned_nanos = sum(round(r.json()["usage"]["cost"] * 10**9) for r in responses)
+    # uvicorn re-raises SIGTERM once it has shut down cleanly, as process managers expect.
+    assert server.stop() in (0, -15)
+    uid = user_id(env, "shutdown@example.com")
+    assert query(env.database_url, "SELECT COUNT(*) FROM request_logs WHERE user_id = :u", u=uid)[0][0] == 20
+    balance, ledger, logged = totals(env, "shutdown@example.com")
+    assert logged == returned_nanos > 0
+    assert balance == ledger == 1_000_000_000 - logged
+
+
+@pytest.mark.skipif(REDIS_URL is None, reason="needs MODELYARD_TEST_REDIS_URL")
+@pytest.mark.usefixtures("channel")
+def test_cli_changes_reach_a_running_server_through_redis(
+    env: Env, cli: Cli, upstream: FakeOpenAIUpstream, server_factory: Callable[[Env], Server]
+) -> None:
+    """The server re-reads the database only every 300 s here, so only the Redis message can explain it
+    routing a model that was added after it started."""
+    assert REDIS_URL is not None
+    redis_env = Env(
+        env.data_dir,
+        env.database_url,
+        {**env.extra, "MODELYARD_REDIS_URL": REDIS_URL, "MODELYARD_CACHE_REFRESH_SECONDS": "300"},
+    )
+    redis_cli = Cli(redis_env)
+    key = redis_cli.create_user_with_key("redis@example.com", "1")
+    server = server_factory(redis_env)
+    body = {"model": "openai/gpt-4.1-mini", "messages": MESSAGES}
+    refused = chat(server, key, body)
+    assert refused.status_code == 404, refused.text
+    redis_cli(
+        "channels", "add", "late", "--provider", "openai", "--base-url", upstream.base_url,
+        "--api-key", "sk-upstream-test", "--models", "openai/gpt-4.1-mini=gpt-4.1-mini-chunks-2",
+    )  # fmt: skip
+    wait_until(
+        lambda: chat(server, key, body).status_code == 200, timeout=5, what="the new channel to be used"
+    )
+    reply = chat(server, key, body).json()
+    assert json.dumps(reply["choices"][0]["message"]["content"]) == json.dumps("tok0 tok1 ")
