@@ -200,7 +200,8 @@ def users_create(
     typer.echo(run(settings_or_exit(), work))
 
 
-@credits_app.command("grant")
+# ignore_unknown_options: a negative amount (`-5`) is the amount, not an unknown option.
+@credits_app.command("grant", context_settings={"ignore_unknown_options": True})
 def credits_grant(
     email: str,
     amount_usd: Annotated[str, typer.Argument(metavar="AMOUNT_USD", help="US dollars, e.g. 10 or 2.50")],

@@ -458,3 +458,30 @@ def test_balance_equals_grant_minus_logged_costs_to_the_nano(gateway: Gateway) -
     )[0][0]
     assert usage_entries == 12
     gateway.cli("ledger", "verify")
+
+
+def test_client_that_gives_up_cancels_the_upstream_call(gateway: Gateway) -> None:
+    """The upstream hangs; the client leaves after 1 s, long before the gateway's 2 s read timeout. The
+    gateway must drop the upstream request then (logged as cancelled, nothing charged), not wait it out."""
+    (uid,) = query(gateway.env.database_url, "SELECT id FROM users WHERE email = 'alice@example.com'")[0]
+    before = gateway.balance_nanos("alice@example.com")
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(
+            f"{gateway.server.url}/v1/chat/completions",
+            json={"model": "openai/gpt-4o-2024-05-13", "messages": MESSAGES},
+            headers={"Authorization": f"Bearer {gateway.key}"},
+            timeout=1,
+        )
+
+    def cancelled() -> list[tuple[Any, ...]]:
+        return query(
+            gateway.env.database_url,
+            "SELECT http_status, cost_nanos, latency_ms FROM request_logs "
+            "WHERE user_id = :u AND status = 'cancelled' AND model_slug = 'openai/gpt-4o-2024-05-13'",
+            u=uid,
+        )
+
+    wait_until(lambda: bool(cancelled()), what="the cancelled request's log")
+    http_status, cost, latency_ms = cancelled()[0]
+    assert (http_status, cost) == (499, 0) and latency_ms < 2000
+    assert gateway.balance_nanos("alice@example.com") == before

@@ -53,9 +53,17 @@ def load_document(path: Path | None) -> list[dict[str, Any]]:
     models = document.get("data") if isinstance(document, dict) else document
     if not isinstance(models, list):
         raise CatalogFormatError("expected an object with a `data` list of models, as /api/v1/models returns")
+    seen: set[str] = set()
     for index, entry in enumerate(models):
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or "pricing" not in entry:
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("id"), str)
+            or not isinstance(entry.get("pricing"), dict)
+        ):
             raise CatalogFormatError(f"model #{index} has no `id` string or no `pricing` object")
+        if entry["id"] in seen:
+            raise CatalogFormatError(f"model #{index}: {entry['id']} appears more than once")
+        seen.add(entry["id"])
     return models
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 NANOS_PER_USD = 1_000_000_000
 TOKENS_PER_MTOK = 1_000_000
+# Every money column is a signed 64-bit integer.
+MAX_NANOS = 2**63 - 1
+# Scaling by a power of ten must be exact: the default context keeps only 28 digits and would round silently.
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 class MoneyError(ValueError):
@@ -13,18 +17,28 @@ class MoneyError(ValueError):
 
 
 def _decimal(value: str | int | Decimal) -> Decimal:
+    if isinstance(value, bool):  # a JSON `true` is not a price
+        raise MoneyError(f"not a decimal number: {value!r}")
     try:
         parsed = Decimal(value) if not isinstance(value, Decimal) else value
-    except InvalidOperation:
+    except (InvalidOperation, TypeError, ValueError):
         raise MoneyError(f"not a decimal number: {value!r}") from None
     if not parsed.is_finite():
         raise MoneyError(f"not a finite number: {value!r}")
     return parsed
 
 
+def _scaled(value: str | int | Decimal, places: int) -> Decimal:
+    """`value` × 10**places, exactly, within the range a money column can hold."""
+    amount = _decimal(value).scaleb(places, context=_EXACT)
+    if amount.copy_abs() > MAX_NANOS:
+        raise MoneyError(f"{value!r} is out of range")
+    return amount
+
+
 def usd_to_nanos(value: str | int | Decimal) -> int:
     """A USD amount ("12.5") to nanos; more than 9 decimal places is an error, not a silent rounding."""
-    amount = _decimal(value) * NANOS_PER_USD
+    amount = _scaled(value, 9)
     if amount != amount.to_integral_value():
         raise MoneyError(f"{value!r} has more than 9 decimal places")
     return int(amount)
@@ -37,13 +51,13 @@ def per_token_usd_to_per_mtok_nanos(value: str | int | Decimal) -> int:
     0.0000003333333333333) are rounded half-up to the nearest nano per million tokens: the one rounding rule
     for catalogue prices.
     """
-    amount = _decimal(value) * NANOS_PER_USD * TOKENS_PER_MTOK
+    amount = _scaled(value, 15)  # USD per token -> nanos per million tokens
     return int(amount.to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def per_unit_usd_to_nanos(value: str | int | Decimal) -> int:
     """A per-unit price (per request, image, search) in USD to nanos, rounded half-up to the nano."""
-    amount = _decimal(value) * NANOS_PER_USD
+    amount = _scaled(value, 9)
     return int(amount.to_integral_value(rounding=ROUND_HALF_UP))
 
 

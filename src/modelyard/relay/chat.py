@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -145,7 +147,15 @@ class ChatRelay:
             app_title=request.headers.get("x-openrouter-title") or request.headers.get("x-title"),
         )
         try:
-            return await self._attempt_routes(call, plan_attempts(routes, self._rng))
+            attempts = self._attempt_routes(call, plan_attempts(routes, self._rng))
+            if chat.is_stream:
+                return await attempts  # a stream notices a departed client itself, at its next write
+            try:
+                return await _unless_client_leaves(attempts, request.receive)
+            except _ClientGone:
+                # The upstream call was cancelled with the request; nothing was delivered, nothing is charged.
+                self._settle(call, status="cancelled", http_status=499)
+                return Response(status_code=499)
         except BaseException:
             # Anything that escapes before a stream takes over the call (including cancellation) releases
             # the reservation here; once streaming, the stream settles it.
@@ -475,6 +485,40 @@ class ChatRelay:
                 },
             )
         )
+
+
+class _ClientGone(Exception):
+    pass
+
+
+# Watching for a disconnect costs a task; answers faster than this never need it.
+_WATCH_DISCONNECT_AFTER_SECONDS = 0.5
+
+
+async def _unless_client_leaves(work: Coroutine[Any, Any, Response], receive: Receive) -> Response:
+    """Runs `work`, cancelling it (and so its upstream request) if the client disconnects first."""
+    task = asyncio.ensure_future(work)
+    watcher: asyncio.Future[None] | None = None
+    try:
+        done, _ = await asyncio.wait((task,), timeout=_WATCH_DISCONNECT_AFTER_SECONDS)
+        if not done:
+            watcher = asyncio.ensure_future(_disconnected(receive))
+            await asyncio.wait((task, watcher), return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            return task.result()
+        raise _ClientGone
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+async def _disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 class _RelayStream(StreamingResponse):
