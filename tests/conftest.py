@@ -215,7 +215,9 @@ def query(database_url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
         engine = create_engine(database_url)
         try:
             async with engine.begin() as conn:
-                return [tuple(row) for row in await conn.execute(text(sql), params)]
+                result = await conn.execute(text(sql), params)
+                # UPDATE / DELETE without RETURNING have no rows to read.
+                return [tuple(row) for row in result] if result.returns_rows else []
         finally:
             await engine.dispose()
 

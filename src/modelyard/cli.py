@@ -330,7 +330,9 @@ def catalog_import(
         counts = f"{result.added} added, {result.updated} updated, {result.total} total"
         return f"imported {len(models)} models: {counts}"
 
-    typer.echo(run(settings_or_exit(), work, notify=True))
+    # The catalogue being imported replaces the bundled one, so an empty database is not seeded first.
+    settings = settings_or_exit().model_copy(update={"auto_import_catalog": False})
+    typer.echo(run(settings, work, notify=True))
 
 
 @ledger_app.command("verify")

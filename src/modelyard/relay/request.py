@@ -15,6 +15,8 @@ _ROLES = frozenset({"system", "user", "assistant", "tool", "developer", "functio
 # for (CJK included), plus per-message framing. Over-estimating only makes a reservation larger.
 _BYTES_PER_TOKEN_FLOOR = 2
 _TOKENS_PER_MESSAGE = 8
+# Far above any context window in the catalogue (images travel as URLs or base64 inside this too).
+MAX_BODY_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,8 @@ def _positive_int(body: dict[str, Any], name: str) -> int | None:
 def parse_chat_request(raw: bytes) -> ChatRequest:
     if not raw:
         raise bad_request("Request body is empty; send a JSON object")
+    if len(raw) > MAX_BODY_BYTES:
+        raise AppError(413, f"Request body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB")
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
