@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as HttpRoute
+from starlette.types import Receive, Scope, Send
 
 from modelyard.billing.balances import BalanceBook
 from modelyard.config import Settings
 from modelyard.db.engine import create_engine, session_factory
-from modelyard.errors import install_error_handlers
+from modelyard.errors import AppError, error_response, install_error_handlers
 from modelyard.kit.secrets import SecretBox
 from modelyard.relay.cache import GatewayCache
 from modelyard.relay.chat import ChatRelay
@@ -138,6 +139,37 @@ def create_app(settings: Settings) -> FastAPI:
         app.router.routes.append(HttpRoute(f"{prefix}/models/{{slug:path}}", get_model, methods=["GET"]))
     app.router.routes.append(HttpRoute("/health", health, methods=["GET"]))
     return app
+
+
+class RelayFastPath:
+    """The ASGI entry point `serve` runs: chat completions go straight to the relay, everything else (and
+    the lifespan) to the FastAPI app.
+
+    FastAPI's middleware stack wraps `send` in several layers, and a stream calls `send` once per chunk; for
+    the relay those layers only re-do what it does itself (errors become OpenRouter-shaped responses)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self._paths = frozenset(f"{prefix}/chat/completions" for prefix in API_PREFIXES)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in self._paths or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        gateway: Gateway = self.app.state.gateway
+        request = Request(scope, receive)
+        try:
+            response = await gateway.chat.handle(request)
+        except AppError as exc:
+            response = error_response(exc)
+        except Exception:
+            log.exception("unexpected error in the relay")
+            response = error_response(AppError(500, "Internal server error"))
+        await response(scope, receive, send)
+
+
+def create_asgi_app(settings: Settings) -> RelayFastPath:
+    return RelayFastPath(create_app(settings))
 
 
 async def _connect_redis(url: str | None) -> Redis | None:

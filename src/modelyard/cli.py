@@ -125,7 +125,7 @@ def serve(
     """Upgrade the database, then serve the API."""
     import uvicorn
 
-    from modelyard.app import create_app
+    from modelyard.app import create_asgi_app
 
     settings = settings_or_exit()
     overrides: dict[str, Any] = {}
@@ -149,7 +149,7 @@ def serve(
         f"Modelyard listening on http://{settings.host}:{settings.port} (database: {_describe_db(settings)})"
     )
     uvicorn.run(
-        create_app(settings),
+        create_asgi_app(settings),
         host=settings.host,
         port=settings.port,
         loop="uvloop" if sys.platform != "win32" else "asyncio",
