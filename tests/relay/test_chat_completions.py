@@ -198,8 +198,9 @@ def test_stream_relays_chunks_and_ends_with_usage_and_done(gateway: Gateway) -> 
     assert gateway.wait_for_log(final.id)[:2] == ("success", cost)
 
 
-def test_stream_wire_format_ends_with_done(gateway: Gateway) -> None:
-    body = {"model": "openai/gpt-4o-mini", "messages": MESSAGES, "stream": True}
+def stream_events(gateway: Gateway, model: str) -> tuple[httpx.Headers, list[str]]:
+    """The raw SSE `data` payloads of a streamed request, as a client without an SDK sees them."""
+    body = {"model": model, "messages": MESSAGES, "stream": True}
     with httpx.stream(
         "POST",
         f"{gateway.server.url}/v1/chat/completions",
@@ -209,9 +210,13 @@ def test_stream_wire_format_ends_with_done(gateway: Gateway) -> None:
     ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
-        events = [line for line in response.iter_lines() if line]
-    assert events[-1] == "data: [DONE]"
-    assert json.loads(events[-2].removeprefix("data: "))["choices"] == []
+        return response.headers, [line.removeprefix("data: ") for line in response.iter_lines() if line]
+
+
+def test_stream_wire_format_ends_with_done(gateway: Gateway) -> None:
+    _headers, events = stream_events(gateway, "openai/gpt-4o-mini")
+    assert events[-1] == "[DONE]"
+    assert json.loads(events[-2])["choices"] == []
 
 
 def test_stream_passes_chunks_through_as_they_arrive(gateway: Gateway) -> None:
@@ -365,17 +370,8 @@ def test_upstream_failures_map_to_status_and_charge_nothing(
 
 def test_stream_cut_mid_way_ends_with_error_chunk_and_no_done(gateway: Gateway) -> None:
     before = gateway.balance_nanos("alice@example.com")
-    body = {"model": "openai/gpt-4o-2024-08-06", "messages": MESSAGES, "stream": True}
-    with httpx.stream(
-        "POST",
-        f"{gateway.server.url}/v1/chat/completions",
-        json=body,
-        headers={"Authorization": f"Bearer {gateway.key}"},
-        timeout=30,
-    ) as response:
-        assert response.status_code == 200
-        events = [line.removeprefix("data: ") for line in response.iter_lines() if line]
-        generation_id = response.headers["x-generation-id"]
+    headers, events = stream_events(gateway, "openai/gpt-4o-2024-08-06")
+    generation_id = headers["x-generation-id"]
     assert "[DONE]" not in events
     last = json.loads(events[-1])
     assert last["error"]["code"] == 502 and last["choices"][0]["finish_reason"] == "error"
