@@ -30,18 +30,16 @@ import json
 import math
 import re
 import secrets
-import socket
 import string
 import struct
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Final
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+
+from tests.fakes.server import FakeServer, RecordedRequest, drop_connection
 
 __all__ = [
     "DEFAULT_CHUNKS",
@@ -65,10 +63,6 @@ DEFAULT_EMBEDDING_DIMENSIONS: Final = 8
 DEFAULT_MODELS: Final[tuple[str, ...]] = ("gpt-4o-mini", "gpt-4o", "text-embedding-3-small")
 SYSTEM_FINGERPRINT: Final = "fp_fakeupstrm"
 
-_STOP_GRACE_S: Final = 5.0
-# How often a `hang` handler looks for a vanished client: aiohttp (>= 3.9) no longer cancels
-# handlers on disconnect by default, so the handler has to notice by itself.
-_HANG_POLL_S: Final = 0.02
 _ID_ALPHABET: Final = string.ascii_letters + string.digits
 
 # A directive must not be glued to a neighbouring word, so `shanghai` is not `hang`.
@@ -82,14 +76,6 @@ _HANG_RE: Final = re.compile(_B + r"hang" + _E)
 _DROP_RE: Final = re.compile(_B + r"drop-mid-stream" + _E)
 _NO_USAGE_RE: Final = re.compile(_B + r"no-usage" + _E)
 _BAD_JSON_RE: Final = re.compile(_B + r"bad-json" + _E)
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    method: str
-    path: str
-    headers: dict[str, str]  # lowercase keys; repeated headers joined with ", "
-    body: Any  # parsed JSON, or None when the body is empty or not JSON
 
 
 @dataclass(frozen=True)
@@ -286,184 +272,30 @@ def _is_positive_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
-async def _drop_connection(request: web.Request) -> web.Response:
-    """Kill the TCP connection so the client sees a truncated exchange instead of an HTTP answer."""
-    transport = request.transport
-    if transport is not None:
-        # abort() discards unsent data; let already written chunks reach the socket first so the
-        # client really receives "half a stream" rather than nothing.
-        deadline = time.monotonic() + 1.0
-        while transport.get_write_buffer_size() and time.monotonic() < deadline:
-            await asyncio.sleep(0.005)
-        transport.abort()
-    # aiohttp still wants a response object; writing it to the dead transport raises a
-    # ConnectionError that aiohttp treats as a premature client disconnect and swallows.
-    return web.Response(status=499)
-
-
-class FakeOpenAIUpstream:
+class FakeOpenAIUpstream(FakeServer):
     """An OpenAI-compatible HTTP server on 127.0.0.1 running in a background thread.
 
     `requests` records every request in arrival order, before it is answered, so even
     `hang` and `drop-mid-stream` requests show up.
     """
 
+    base_path = "/v1"
+
     def __init__(
         self, api_key: str | None = "sk-upstream-test", *, models: Sequence[str] = DEFAULT_MODELS
     ) -> None:
-        self.api_key = api_key
+        super().__init__(api_key)
         self.models = list(models)
-        self.requests: list[RecordedRequest] = []
-        self._requests_lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
-        # Only touched on the server loop's thread.
-        self._handler_tasks: set[asyncio.Task[Any]] = set()
-        self._stopping = False
 
-    # ---------------------------------------------------------------- lifecycle
-
-    @property
-    def base_url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("FakeOpenAIUpstream is not running; call start() first")
-        return f"http://127.0.0.1:{self._port}/v1"
-
-    @property
-    def running(self) -> bool:
-        return self._port is not None
-
-    def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError("FakeOpenAIUpstream is already running")
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(
-            target=self._run_loop, args=(loop,), name="fake-openai-upstream", daemon=True
-        )
-        thread.start()
-        self._loop, self._thread = loop, thread
-        try:
-            self._port = asyncio.run_coroutine_threadsafe(self._start_server(), loop).result(timeout=10)
-        except BaseException:
-            self._stop_loop()
-            raise
-
-    def stop(self) -> None:
-        loop = self._loop
-        if loop is None:
-            return
-        try:
-            if self._runner is not None:
-                future = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
-                future.result(timeout=_STOP_GRACE_S * 3)
-        finally:
-            self._stop_loop()
-
-    def reset(self) -> None:
-        with self._requests_lock:
-            # Clear in place so references a test already holds stay live.
-            self.requests.clear()
-
-    def __enter__(self) -> FakeOpenAIUpstream:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @staticmethod
-    def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_forever()
-        finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-    def _stop_loop(self) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(loop.stop)
-        if thread is not None:
-            thread.join(timeout=_STOP_GRACE_S)
-        self._loop = self._thread = None
-        self._runner = None
-        self._port = None
-
-    async def _start_server(self) -> int:
-        self._stopping = False
-        app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
+    def _add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._chat_completions)
         app.router.add_post("/v1/embeddings", self._embeddings)
         app.router.add_get("/v1/models", self._list_models)
         app.router.add_get("/v1/models/{model}", self._retrieve_model)
-        # The short shutdown_timeout is only a backstop: _shutdown cancels live handlers itself.
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await runner.setup()
-        # Binding port 0 ourselves and handing over the socket avoids a pick-then-bind race.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.bind(("127.0.0.1", 0))
-            site = web.SockSite(runner, sock)
-            await site.start()
-        except BaseException:
-            sock.close()
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        port: int = sock.getsockname()[1]
-        return port
 
-    async def _shutdown(self) -> None:
-        self._stopping = True
-        # Graceful shutdown would wait for `hang` handlers forever (well, shutdown_timeout), so
-        # cancel in-flight handlers first; their connections get closed by aiohttp.
-        tasks = [t for t in self._handler_tasks if not t.done()]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=_STOP_GRACE_S)
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    # ---------------------------------------------------------------- plumbing
-
-    @web.middleware
-    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        task = asyncio.current_task()
-        if task is not None:
-            self._handler_tasks.add(task)
-        try:
-            raw = await request.read()
-            try:
-                body: Any = json.loads(raw) if raw else None
-            except ValueError:
-                body = None
-            headers: dict[str, str] = {}
-            for key, value in request.headers.items():
-                lower = key.lower()
-                headers[lower] = f"{headers[lower]}, {value}" if lower in headers else value
-            with self._requests_lock:
-                self.requests.append(RecordedRequest(request.method, request.path, headers, body))
-            try:
-                return await handler(request)
-            except web.HTTPException as exc:
-                if exc.status in (404, 405):
-                    # OpenAI answers unknown routes with its JSON error shape, not HTML/plain text.
-                    return _openai_error(
-                        404, f"Invalid URL ({request.method} {request.path})", "invalid_request_error"
-                    )
-                raise
-        finally:
-            if task is not None:
-                self._handler_tasks.discard(task)
+    def _not_found(self, request: web.Request) -> web.Response:
+        # OpenAI answers unknown routes with its JSON error shape, not HTML/plain text.
+        return _openai_error(404, f"Invalid URL ({request.method} {request.path})", "invalid_request_error")
 
     def _check_auth(self, request: web.Request) -> web.Response | None:
         if self.api_key is None:
@@ -481,14 +313,6 @@ class FakeOpenAIUpstream:
             masked = presented[:3] + "*" * max(len(presented) - 7, 0) + presented[-4:]
             message = f"Incorrect API key provided: {masked}."
         return _openai_error(401, message, "invalid_request_error", code="invalid_api_key")
-
-    async def _hang(self, request: web.Request) -> web.Response:
-        while not self._stopping:
-            transport = request.transport
-            if transport is None or transport.is_closing():
-                break
-            await asyncio.sleep(_HANG_POLL_S)
-        return await _drop_connection(request)
 
     # ---------------------------------------------------------------- endpoints
 
@@ -581,7 +405,7 @@ class FakeOpenAIUpstream:
 
         await asyncio.sleep((directives.ttft_ms + directives.delay_ms * n_tokens) / 1000)
         if directives.drop_mid_stream:
-            return await _drop_connection(request)
+            return await drop_connection(request)
         if directives.bad_json:
             return web.Response(
                 text='{"id": "chatcmpl-broken", "choices": [<<not json', content_type="application/json"
@@ -653,7 +477,7 @@ class FakeOpenAIUpstream:
                 await asyncio.sleep(directives.delay_ms / 1000)
                 await response.write(chunk({"content": token}, None))
             if dropped_after is not None:
-                await _drop_connection(request)
+                await drop_connection(request)
                 return response
             await response.write(chunk({}, finish_reason))
             if usage is not None:
@@ -721,7 +545,7 @@ class FakeOpenAIUpstream:
             return await self._hang(request)
         await asyncio.sleep((directives.ttft_ms + directives.delay_ms) / 1000)
         if directives.drop_mid_stream:
-            return await _drop_connection(request)
+            return await drop_connection(request)
         if directives.bad_json:
             return web.Response(
                 text='{"object": "list", "data": [<<not json', content_type="application/json"
