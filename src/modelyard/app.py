@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 INVALIDATE_CHANNEL = "modelyard:invalidate"
 # OpenAI's SDKs call {base}/chat/completions with base .../v1; OpenRouter's use .../api/v1.
 API_PREFIXES = ("/v1", "/api/v1")
+_RELAYED = ("chat/completions", "completions", "embeddings")
 
 
 @dataclass
@@ -88,7 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
             writer=writer,
             http=http,
             redis=redis,
-            chat=ChatRelay(cache, balances, writer, http, timeout),
+            chat=ChatRelay(cache, balances, writer, http, timeout, settings.stream_keepalive_seconds),
             models=ModelsApi(cache),
         )
         app.state.gateway = gateway
@@ -120,7 +121,13 @@ def create_app(settings: Settings) -> FastAPI:
         return state
 
     async def chat_completions(request: Request) -> Response:
-        return await gateway(request).chat.handle(request)
+        return await gateway(request).chat.handle_chat(request)
+
+    async def completions(request: Request) -> Response:
+        return await gateway(request).chat.handle_completions(request)
+
+    async def embeddings(request: Request) -> Response:
+        return await gateway(request).chat.handle_embeddings(request)
 
     async def list_models(request: Request) -> Response:
         return await gateway(request).models.list_models(request)
@@ -135,6 +142,8 @@ def create_app(settings: Settings) -> FastAPI:
     # per-request dependency machinery is measurable on the hot path.
     for prefix in API_PREFIXES:
         app.router.routes.append(HttpRoute(f"{prefix}/chat/completions", chat_completions, methods=["POST"]))
+        app.router.routes.append(HttpRoute(f"{prefix}/completions", completions, methods=["POST"]))
+        app.router.routes.append(HttpRoute(f"{prefix}/embeddings", embeddings, methods=["POST"]))
         app.router.routes.append(HttpRoute(f"{prefix}/models", list_models, methods=["GET"]))
         app.router.routes.append(HttpRoute(f"{prefix}/models/{{slug:path}}", get_model, methods=["GET"]))
     app.router.routes.append(HttpRoute("/health", health, methods=["GET"]))
@@ -143,14 +152,14 @@ def create_app(settings: Settings) -> FastAPI:
 
 class RelayFastPath:
     """The ASGI entry point `serve` runs: chat completions go straight to the relay, everything else (and
-    the lifespan) to the FastAPI app.
+    the lifespan) to the FastAPI app. (Chat, legacy completions and embeddings are all relayed this way.)
 
     FastAPI's middleware stack wraps `send` in several layers, and a stream calls `send` once per chunk; for
     the relay those layers only re-do what it does itself (errors become OpenRouter-shaped responses)."""
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
-        self._paths = frozenset(f"{prefix}/chat/completions" for prefix in API_PREFIXES)
+        self._paths = frozenset(f"{prefix}/{path}" for prefix in API_PREFIXES for path in _RELAYED)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] not in self._paths or scope["method"] != "POST":
@@ -158,8 +167,14 @@ class RelayFastPath:
             return
         gateway: Gateway = self.app.state.gateway
         request = Request(scope, receive)
+        path = scope["path"]
         try:
-            response = await gateway.chat.handle(request)
+            if path.endswith("/chat/completions"):
+                response = await gateway.chat.handle_chat(request)
+            elif path.endswith("/embeddings"):
+                response = await gateway.chat.handle_embeddings(request)
+            else:
+                response = await gateway.chat.handle_completions(request)
         except AppError as exc:
             response = error_response(exc)
         except Exception:

@@ -375,11 +375,15 @@ def test_stream_cut_mid_way_ends_with_error_chunk_and_no_done(gateway: Gateway) 
     assert "[DONE]" not in events
     last = json.loads(events[-1])
     assert last["error"]["code"] == 502 and last["choices"][0]["finish_reason"] == "error"
-    assert any(
-        json.loads(e)["choices"] and json.loads(e)["choices"][0]["delta"].get("content") for e in events[:-1]
+    # What reached the client before the cut is billed (estimated, as the upstream never sent usage). How
+    # much arrives before the reset depends on TCP timing, so the charge is checked against what arrived.
+    relayed = "".join(
+        json.loads(e)["choices"][0]["delta"].get("content") or "" for e in events[:-1] if json.loads(e)["choices"]
     )
-    assert gateway.wait_for_log(generation_id)[:2] == ("error", 0)
-    assert gateway.balance_nanos("alice@example.com") == before
+    status, cost, *_ = gateway.wait_for_log(generation_id)
+    assert status == "error"
+    assert (cost > 0) == bool(relayed)
+    assert gateway.balance_nanos("alice@example.com") == before - cost
 
     # The official SDK surfaces the error chunk as an exception instead of a silently short answer.
     with pytest.raises(openai.APIError):

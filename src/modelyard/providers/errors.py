@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class FailureKind(StrEnum):
@@ -52,3 +53,14 @@ class UpstreamFailure(Exception):
     @property
     def error_type(self) -> str:
         return _USER_FACING[self.kind][1]
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    """Retry-After in seconds (the HTTP-date form is rare from LLM APIs and is ignored)."""
+    value = headers.get("retry-after") if headers is not None else None
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None

@@ -231,6 +231,7 @@ async def _load_routes(session: AsyncSession, box: SecretBox) -> dict[str, list[
                 provider=channel.provider,
                 base_url=channel.base_url,
                 api_key=api_key,
+                options=dict(channel.options or {}),
                 upstream_model=served.upstream_name,
                 priority=channel.priority,
                 weight=channel.weight,

@@ -1,4 +1,5 @@
-"""POST /v1/chat/completions: authenticate, validate, price, reserve, call, stream, settle, log."""
+"""The relay for chat completions, legacy completions and embeddings:
+authenticate, validate, price, reserve, call (with failover), stream, settle, log."""
 
 from __future__ import annotations
 
@@ -27,13 +28,26 @@ from modelyard.kit.money import nanos_to_usd_number
 from modelyard.kit.secrets import hash_api_key
 from modelyard.llm import sse
 from modelyard.llm.usage import Usage
+from modelyard.providers.base import (
+    Adapter,
+    CallContext,
+    ChannelConfig,
+    ChatResult,
+    EmbeddingsResult,
+    StreamTranslator,
+    UnsupportedFeature,
+)
 from modelyard.providers.errors import FailureKind, UpstreamFailure
-from modelyard.providers.openai_compat import adapter
+from modelyard.providers.registry import ADAPTERS
+from modelyard.relay import shapes
 from modelyard.relay.cache import GatewayCache, KeyPrincipal, ModelInfo
 from modelyard.relay.request import (
-    ChatRequest,
+    RelayRequest,
+    Surface,
     estimate_text_tokens,
     parse_chat_request,
+    parse_completions_request,
+    parse_embeddings_request,
     payment_required,
 )
 from modelyard.relay.settlement import Settlement, SettlementWriter
@@ -43,6 +57,8 @@ log = logging.getLogger(__name__)
 
 # When neither the request nor the catalogue bounds the answer, reserve for this many output tokens.
 DEFAULT_COMPLETION_RESERVE_TOKENS = 4096
+# Watching for a disconnect costs a task; answers faster than this never need it.
+_WATCH_DISCONNECT_AFTER_SECONDS = 0.5
 
 
 @dataclass
@@ -50,7 +66,7 @@ class _Call:
     """One request's bookkeeping, from reservation to the settlement record."""
 
     principal: KeyPrincipal
-    chat: ChatRequest
+    request: RelayRequest
     model: ModelInfo
     price: Price
     reserved_nanos: int
@@ -64,6 +80,20 @@ class _Call:
     is_settled: bool = False
     attempts: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def created(self) -> int:
+        return int(self.created_at.timestamp())
+
+
+@dataclass
+class _Opened:
+    """An upstream stream that answered 200."""
+
+    route: Route
+    response: aiohttp.ClientResponse
+    translator: StreamTranslator
+    as_completion: bool  # chat chunks to be reshaped as legacy text-completion chunks
+
 
 class ChatRelay:
     def __init__(
@@ -73,12 +103,14 @@ class ChatRelay:
         writer: SettlementWriter,
         http: aiohttp.ClientSession,
         timeout: aiohttp.ClientTimeout,
+        keepalive_seconds: float,
     ) -> None:
         self._cache = cache
         self._balances = balances
         self._writer = writer
         self._http = http
         self._timeout = timeout
+        self._keepalive_seconds = keepalive_seconds
         self._rng = random.Random()  # noqa: S311 - load spreading, not security
 
     async def authenticate(self, request: Request) -> KeyPrincipal:
@@ -98,37 +130,52 @@ class ChatRelay:
             await self._writer.load_user(principal.user_id)
         return principal
 
-    async def handle(self, request: Request) -> Response:
+    async def handle_chat(self, request: Request) -> Response:
+        return await self._handle(request, parse_chat_request)
+
+    async def handle_completions(self, request: Request) -> Response:
+        return await self._handle(request, parse_completions_request)
+
+    async def handle_embeddings(self, request: Request) -> Response:
+        return await self._handle(request, parse_embeddings_request)
+
+    async def _handle(self, request: Request, parse: Callable[[bytes], RelayRequest]) -> Response:
         started = time.perf_counter()
         principal = await self.authenticate(request)
-        chat = parse_chat_request(await request.body())
-        model = self._cache.catalog.models.get(chat.model)
+        relay_request = parse(await request.body())
+        slug = relay_request.model
+        model = self._cache.catalog.models.get(slug)
         if model is None:
             raise AppError(
-                404,
-                f"Model {chat.model} does not exist",
-                metadata={"error_type": "not_found", "model": chat.model},
+                404, f"Model {slug} does not exist", metadata={"error_type": "not_found", "model": slug}
             )
         if model.price is None:
             raise AppError(
                 404,
-                f"Model {chat.model} has no price set, so it cannot be used; an operator must price it first",
-                metadata={"error_type": "not_found", "model": chat.model},
+                f"Model {slug} has no price set, so it cannot be used; an operator must price it first",
+                metadata={"error_type": "not_found", "model": slug},
             )
-        routes = self._cache.routes.get(chat.model)
+        routes = self._cache.routes.get(slug)
         if not routes:
             raise AppError(
                 404,
-                f"No enabled channel serves model {chat.model}",
-                metadata={"error_type": "not_found", "model": chat.model},
+                f"No enabled channel serves model {slug}",
+                metadata={"error_type": "not_found", "model": slug},
             )
-        completion_limit = (
-            chat.max_output_tokens
-            or model.max_completion_tokens
-            or (max(model.context_length - chat.prompt_tokens_estimate, 1) if model.context_length else None)
-            or DEFAULT_COMPLETION_RESERVE_TOKENS
-        )
-        reserve = max_cost_nanos(model.price, chat.prompt_tokens_estimate, completion_limit)
+        if relay_request.surface is Surface.EMBEDDINGS:
+            completion_limit = 0
+        else:
+            completion_limit = (
+                relay_request.max_output_tokens
+                or model.max_completion_tokens
+                or (
+                    max(model.context_length - relay_request.prompt_tokens_estimate, 1)
+                    if model.context_length
+                    else None
+                )
+                or DEFAULT_COMPLETION_RESERVE_TOKENS
+            )
+        reserve = max_cost_nanos(model.price, relay_request.prompt_tokens_estimate, completion_limit)
         if not self._balances.reserve(principal.user_id, reserve):
             # Before refusing, read the balance once more: a top-up may have landed since the last refresh.
             await self._writer.load_user(principal.user_id)
@@ -136,7 +183,7 @@ class ChatRelay:
                 raise payment_required(self._balances.available_nanos(principal.user_id), reserve)
         call = _Call(
             principal=principal,
-            chat=chat,
+            request=relay_request,
             model=model,
             price=model.price,
             reserved_nanos=reserve,
@@ -146,12 +193,12 @@ class ChatRelay:
             app_referer=request.headers.get("http-referer"),
             app_title=request.headers.get("x-openrouter-title") or request.headers.get("x-title"),
         )
+        attempts = plan_attempts(routes, self._rng)
         try:
-            attempts = self._attempt_routes(call, plan_attempts(routes, self._rng))
-            if chat.is_stream:
-                return await attempts  # a stream notices a departed client itself, at its next write
+            if relay_request.is_stream:
+                return await self._stream(call, attempts)
             try:
-                return await _unless_client_leaves(attempts, request.receive)
+                return await _unless_client_leaves(self._complete(call, attempts), request.receive)
             except _ClientGone:
                 # The upstream call was cancelled with the request; nothing was delivered, nothing is charged.
                 self._settle(call, status="cancelled", http_status=499)
@@ -164,48 +211,33 @@ class ChatRelay:
                 self._balances.release(principal.user_id, call.reserved_nanos)
             raise
 
-    async def _attempt_routes(self, call: _Call, routes: list[Route]) -> Response:
-        failure: UpstreamFailure | None = None
-        for route in routes:
-            call.route = route
-            try:
-                if call.chat.is_stream:
-                    return await self._start_stream(call, route)
-                return await self._complete(call, route)
-            except UpstreamFailure as exc:
-                failure = exc
-                call.attempts.append({"channel": route.channel_name, "status": exc.upstream_status})
-                log.warning(
-                    "upstream %s failed for %s: %s (%s)",
-                    route.channel_name,
-                    call.chat.model,
-                    exc.kind,
-                    exc.message,
-                )
-                if not exc.is_retryable:
-                    break
-        assert failure is not None and call.route is not None
-        self._settle(call, status="error", http_status=failure.http_status, failure=failure)
-        headers = {"X-Generation-Id": call.generation_id}
-        if failure.retry_after_seconds is not None:
-            headers["Retry-After"] = str(max(1, round(failure.retry_after_seconds)))
-        raise AppError(
-            failure.http_status,
-            f"Provider {call.route.channel_name} returned an error: {failure.message}",
-            metadata={
-                "error_type": failure.error_type,
-                "provider_name": call.route.channel_name,
-                "raw": failure.message,
-            },
-            headers=headers,
-        )
+    # ------------------------------------------------------------------ upstream calls
 
-    async def _post(self, call: _Call, route: Route) -> aiohttp.ClientResponse:
-        url, headers, payload = adapter.build_chat_request(
-            route.base_url, route.api_key, call.chat.body, route.upstream_model, is_stream=call.chat.is_stream
+    def _build(self, call: _Call, route: Route, adapter: Adapter) -> tuple[Any, dict[str, Any], bool]:
+        """(upstream request, the canonical body it was built from, whether the answer is a chat answer to
+        be reshaped as a text completion). Raises UnsupportedFeature when this channel cannot do it."""
+        request = call.request
+        channel = ChannelConfig(route.base_url, route.api_key, route.options)
+        context = CallContext(route.upstream_model, request.is_stream, call.model.max_completion_tokens)
+        if request.surface is Surface.EMBEDDINGS:
+            if not adapter.supports_embeddings:
+                raise UnsupportedFeature("embeddings", adapter.name)
+            return adapter.embeddings_request(channel, request.body, context), request.body, False
+        if request.surface is Surface.COMPLETIONS and adapter.supports_native_completions:
+            return adapter.completions_request(channel, request.body, context), request.body, False
+        body = (
+            shapes.completion_as_chat(request.body)
+            if request.surface is Surface.COMPLETIONS
+            else request.body
         )
+        adapter.check_chat(body)
+        return adapter.chat_request(channel, body, context), body, request.surface is Surface.COMPLETIONS
+
+    async def _send(self, upstream: Any, adapter: Adapter) -> aiohttp.ClientResponse:
         try:
-            response = await self._http.post(url, data=payload, headers=headers, timeout=self._timeout)
+            response = await self._http.post(
+                upstream.url, data=upstream.body, headers=upstream.headers, timeout=self._timeout
+            )
         except TimeoutError:
             raise UpstreamFailure(FailureKind.TIMEOUT, "the provider did not answer in time") from None
         except aiohttp.ClientConnectorError as exc:
@@ -224,62 +256,139 @@ class ChatRelay:
             raise adapter.classify_error(response.status, body, response.headers)
         return response
 
-    async def _complete(self, call: _Call, route: Route) -> Response:
-        response = await self._post(call, route)
-        try:
-            raw = await response.read()
-        except TimeoutError:
-            raise UpstreamFailure(FailureKind.TIMEOUT, "the provider did not finish in time") from None
-        except aiohttp.ClientError as exc:
-            raise UpstreamFailure(
-                FailureKind.UPSTREAM_5XX, f"response cut off: {type(exc).__name__}"
-            ) from None
-        finally:
-            response.release()
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise UpstreamFailure(FailureKind.BAD_RESPONSE, "the provider's answer is not JSON") from None
-        if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
-            raise UpstreamFailure(FailureKind.BAD_RESPONSE, "the provider's answer has no choices")
-        call.first_token_at = time.perf_counter()
-
-        usage = Usage.from_openai(data.get("usage"))
-        is_estimated = usage is None or not usage.is_reported
-        if usage is None or not usage.is_reported:
-            usage = self._estimate_usage(call, _completion_bytes(data["choices"]))
-        cost = cost_nanos(call.price, usage)
-        data["id"] = call.generation_id
-        data["model"] = call.model.slug
-        data["provider"] = route.channel_name
-        data.setdefault("system_fingerprint", None)
-        data["usage"] = _usage_document(data.get("usage"), usage, cost)
-        finish = data["choices"][0].get("finish_reason") if data["choices"] else None
-        self._settle(
-            call,
-            status="success",
-            http_status=200,
-            usage=usage,
-            cost=cost,
-            finish_reason=finish,
-            is_usage_estimated=is_estimated,
+    async def _each_attempt(
+        self, call: _Call, routes: list[Route], attempt: Callable[[Route, Adapter], Coroutine[Any, Any, Any]]
+    ) -> Any:
+        """Runs `attempt` on each channel in turn until one succeeds. A channel that cannot do the request is
+        skipped; a retryable upstream failure moves on; anything else ends the request with its error."""
+        failure: UpstreamFailure | None = None
+        unsupported: UnsupportedFeature | None = None
+        for route in routes:
+            adapter = ADAPTERS.get(route.provider)
+            if adapter is None:
+                log.error("channel %s has unknown provider %r; skipped", route.channel_name, route.provider)
+                continue
+            call.route = route
+            try:
+                return await attempt(route, adapter)
+            except UnsupportedFeature as exc:
+                unsupported = unsupported or exc
+            except UpstreamFailure as exc:
+                failure = exc
+                call.attempts.append({"channel": route.channel_name, "status": exc.upstream_status})
+                log.warning(
+                    "upstream %s failed for %s: %s (%s)",
+                    route.channel_name,
+                    call.model.slug,
+                    exc.kind,
+                    exc.message,
+                )
+                if not exc.is_retryable:
+                    break
+        if failure is None:
+            message = str(unsupported) if unsupported else f"No usable channel serves model {call.model.slug}"
+            error = AppError(400, message, metadata={"error_type": "invalid_request"})
+            self._settle(
+                call, status="error", http_status=400, error_type="invalid_request", error_message=message
+            )
+            raise error
+        assert call.route is not None
+        self._settle(call, status="error", http_status=failure.http_status, failure=failure)
+        headers = {"X-Generation-Id": call.generation_id}
+        if failure.retry_after_seconds is not None:
+            headers["Retry-After"] = str(max(1, round(failure.retry_after_seconds)))
+        raise AppError(
+            failure.http_status,
+            f"Provider {call.route.channel_name} returned an error: {failure.message}",
+            metadata={
+                "error_type": failure.error_type,
+                "provider_name": call.route.channel_name,
+                "raw": failure.message,
+            },
+            headers=headers,
         )
-        return Response(
-            orjson.dumps(data),
-            media_type="application/json",
-            headers={"X-Generation-Id": call.generation_id},
-        )
 
-    async def _start_stream(self, call: _Call, route: Route) -> Response:
-        response = await self._post(call, route)
+    async def _complete(self, call: _Call, routes: list[Route]) -> Response:
+        async def attempt(route: Route, adapter: Adapter) -> Response:
+            upstream, body, as_completion = self._build(call, route, adapter)
+            response = await self._send(upstream, adapter)
+            try:
+                raw = await response.read()
+            except TimeoutError:
+                raise UpstreamFailure(FailureKind.TIMEOUT, "the provider did not finish in time") from None
+            except aiohttp.ClientError as exc:
+                raise UpstreamFailure(
+                    FailureKind.UPSTREAM_5XX, f"response cut off: {type(exc).__name__}"
+                ) from None
+            finally:
+                response.release()
+            result: ChatResult | EmbeddingsResult
+            if call.request.surface is Surface.EMBEDDINGS:
+                result = adapter.parse_embeddings(raw, body)
+            else:
+                result = adapter.parse_chat(raw, body)
+            call.first_token_at = time.perf_counter()
+            document = result.document
+            usage = result.usage
+            is_estimated = usage is None or not usage.is_reported
+            if usage is None or not usage.is_reported:
+                usage = self._estimate_usage(call, shapes.answer_bytes(document))
+            cost = cost_nanos(call.price, usage)
+            if as_completion:
+                document = shapes.chat_to_completion(document)
+            self._label(call, route, document)
+            document["usage"] = _usage_document(document.get("usage"), usage, cost, call.request.surface)
+            choices = document.get("choices") or [{}]
+            self._settle(
+                call,
+                status="success",
+                http_status=200,
+                usage=usage,
+                cost=cost,
+                finish_reason=choices[0].get("finish_reason"),
+                is_usage_estimated=is_estimated,
+            )
+            return Response(
+                orjson.dumps(document),
+                media_type="application/json",
+                headers={"X-Generation-Id": call.generation_id},
+            )
+
+        response: Response = await self._each_attempt(call, routes, attempt)
+        return response
+
+    # ------------------------------------------------------------------ streams
+
+    async def _open_stream(self, call: _Call, routes: list[Route]) -> _Opened:
+        async def attempt(route: Route, adapter: Adapter) -> _Opened:
+            upstream, body, as_completion = self._build(call, route, adapter)
+            response = await self._send(upstream, adapter)
+            return _Opened(route, response, adapter.stream_translator(body), as_completion)
+
+        opened: _Opened = await self._each_attempt(call, routes, attempt)
+        return opened
+
+    async def _stream(self, call: _Call, routes: list[Route]) -> Response:
+        opening = asyncio.ensure_future(self._open_stream(call, routes))
+        done, _ = await asyncio.wait((opening,), timeout=self._keepalive_seconds)
+        if done:
+            # The upstream answered quickly: its errors still get a real HTTP status and a JSON body.
+            stream = self._relay_stream(call, opening.result(), None)
+        else:
+            # The upstream is slow to answer: commit to the stream now and keep the connection alive.
+            stream = self._relay_stream(call, None, opening)
 
         def abandon() -> None:
-            # The stream never ran (the client left before the first byte): settle with nothing used.
-            response.close()
+            # Whatever state the stream was left in (the client left before or between chunks): stop the
+            # upstream and settle once.
+            if not opening.done():
+                opening.cancel()
+            elif not opening.cancelled() and opening.exception() is None:
+                opening.result().response.close()
             self._settle(call, status="cancelled", http_status=499, usage=Usage(0, 0))
 
         return _RelayStream(
-            self._relay_stream(call, route, response),
+            stream,
             abandon,
             media_type="text/event-stream",
             headers={
@@ -290,88 +399,79 @@ class ChatRelay:
         )
 
     async def _relay_stream(
-        self, call: _Call, route: Route, response: aiohttp.ClientResponse
+        self, call: _Call, opened: _Opened | None, opening: asyncio.Future[_Opened] | None
     ) -> AsyncIterator[bytes]:
         """Passes each upstream event on as it arrives, rewritten to our ids, and ends with one usage chunk
         and [DONE]. A failure after the first byte cannot change the HTTP status any more, so it becomes an
-        error chunk (OpenRouter's shape) and the stream ends without [DONE]."""
-        usage: Usage | None = None
-        upstream_usage: Any = None
-        finish_reason: str | None = None
+        error chunk (OpenRouter's shape), billed for what was produced, and the stream ends without [DONE]."""
+        if opened is None:
+            assert opening is not None
+            while not opening.done():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(opening), self._keepalive_seconds)
+                if not opening.done():
+                    yield sse.KEEPALIVE_EVENT
+            try:
+                opened = opening.result()
+            except AppError as exc:
+                yield _error_event(call, exc.status, exc.message, exc.metadata or {})
+                return
+        route, response, translator = opened.route, opened.response, opened.translator
         completion_bytes = 0
-        created = int(call.created_at.timestamp())
         outcome = "cancelled"  # until the loop finishes one way or another
         failure: UpstreamFailure | None = None
+        decoder = sse.SseDecoder()
         try:
-            is_done = False
-            async for batch in sse.iter_event_batches(response.content.iter_any()):
+            while not translator.is_complete:
+                timer = asyncio.timeout(self._keepalive_seconds)
+                try:
+                    async with timer:
+                        received = await response.content.readany()
+                except TimeoutError:
+                    if not timer.expired():
+                        raise  # the upstream read timeout, not our keep-alive timer
+                    yield sse.KEEPALIVE_EVENT
+                    continue
+                events = decoder.feed(received) if received else decoder.finish()
                 out: list[bytes] = []
-                for data in batch:
-                    if data == sse.DONE:
-                        is_done = True
+                for data in events:
+                    for chunk in translator.feed(data):
+                        if opened.as_completion:
+                            reshaped = shapes.chunk_to_completion(chunk)
+                            if reshaped is None:
+                                continue
+                            chunk = reshaped
+                        completion_bytes += shapes.chunk_bytes(chunk)
+                        self._label(call, route, chunk)
+                        out.append(sse.encode_data(orjson.dumps(chunk)))
+                    if translator.is_complete:
                         break
-                    try:
-                        chunk = orjson.loads(data)
-                    except orjson.JSONDecodeError:
-                        raise UpstreamFailure(
-                            FailureKind.BAD_RESPONSE, "the provider sent an event that is not JSON"
-                        ) from None
-                    if not isinstance(chunk, dict):
-                        continue
-                    if "error" in chunk:
-                        error = chunk["error"]
-                        message = error.get("message") if isinstance(error, dict) else str(error)
-                        raise UpstreamFailure(
-                            FailureKind.UPSTREAM_5XX, str(message or "error during the stream")
-                        )
-                    if chunk.get("usage") is not None:
-                        upstream_usage = chunk["usage"]
-                        usage = Usage.from_openai(upstream_usage)
-                    choices = chunk.get("choices")
-                    if not choices:
-                        continue  # the upstream's usage-only chunk: ours, with the cost, goes out at the end
-                    chunk.pop("usage", None)
-                    for choice in choices:
-                        if not isinstance(choice, dict):
-                            continue
-                        if choice.get("finish_reason"):
-                            finish_reason = choice["finish_reason"]
-                        delta = choice.get("delta")
-                        if isinstance(delta, dict):
-                            completion_bytes += _delta_bytes(delta)
+                if out:
                     if call.first_token_at is None and completion_bytes:
                         call.first_token_at = time.perf_counter()
-                    chunk["id"] = call.generation_id
-                    chunk["model"] = call.model.slug
-                    chunk["provider"] = route.channel_name
-                    out.append(sse.encode_data(orjson.dumps(chunk)))
-                if out:
                     # Events that arrived in one read leave in one write: no waiting, just fewer syscalls.
                     yield b"".join(out)
-                if is_done:
-                    break
-            if not is_done:
-                # The connection ended without [DONE]: whatever the upstream meant, the answer is incomplete.
-                raise UpstreamFailure(FailureKind.UPSTREAM_5XX, "the stream ended before it was complete")
+                if not received and not translator.is_complete:
+                    # The connection ended before the upstream said the answer was whole.
+                    raise UpstreamFailure(FailureKind.UPSTREAM_5XX, "the stream ended before it was complete")
+            usage = translator.usage
             is_estimated = usage is None or not usage.is_reported
             if usage is None or not usage.is_reported:
                 usage = self._estimate_usage(call, completion_bytes)
             cost = cost_nanos(call.price, usage)
-            yield sse.encode_data(
-                orjson.dumps(
-                    {
-                        "id": call.generation_id,
-                        "object": "chat.completion.chunk",
-                        "created": created,
-                        "model": call.model.slug,
-                        "provider": route.channel_name,
-                        "system_fingerprint": None,
-                        "choices": [],
-                        "usage": _usage_document(upstream_usage, usage, cost),
-                    }
-                )
-            )
-            yield sse.DONE_EVENT
+            final: dict[str, Any] = {
+                "id": call.generation_id,
+                "object": "text_completion"
+                if call.request.surface is Surface.COMPLETIONS
+                else "chat.completion.chunk",
+                "created": call.created,
+                "model": call.model.slug,
+                "provider": route.channel_name,
+                "system_fingerprint": None,
+                "choices": [],
+                "usage": _usage_document(None, usage, cost, call.request.surface),
+            }
+            yield sse.encode_data(orjson.dumps(final)) + sse.DONE_EVENT
             outcome = "success"
             self._settle(
                 call,
@@ -379,7 +479,6 @@ class ChatRelay:
                 http_status=200,
                 usage=usage,
                 cost=cost,
-                finish_reason=finish_reason,
                 is_usage_estimated=is_estimated,
             )
         except UpstreamFailure as exc:
@@ -394,53 +493,71 @@ class ChatRelay:
             response.close()
             if outcome == "cancelled" and failure is None:
                 # The client went away: the upstream call is closed above, and what was generated until then
-                # is charged (estimated, since the upstream's usage never arrived).
-                usage = self._estimate_usage(call, completion_bytes)
+                # is charged: the upstream's counts where it sent them, an estimate (flagged) otherwise.
+                usage, is_estimated = self._usage_so_far(call, translator, completion_bytes)
                 self._settle(
                     call,
                     status="cancelled",
                     http_status=499,
                     usage=usage,
                     cost=cost_nanos(call.price, usage),
-                    finish_reason=finish_reason,
-                    is_usage_estimated=True,
+                    is_usage_estimated=is_estimated,
                 )
         if failure is not None:
-            self._settle(call, status="error", http_status=failure.http_status, failure=failure)
-            yield sse.encode_data(
-                orjson.dumps(
-                    {
-                        "id": call.generation_id,
-                        "object": "chat.completion.chunk",
-                        "created": created,
-                        "model": call.model.slug,
-                        "provider": route.channel_name,
-                        "error": {
-                            "code": failure.http_status,
-                            "message": f"Provider {route.channel_name} failed mid-stream: {failure.message}",
-                            "metadata": {
-                                "error_type": failure.error_type,
-                                "provider_name": route.channel_name,
-                            },
-                        },
-                        "choices": [
-                            {
-                                "index": 0,
-                                "delta": {"content": ""},
-                                "finish_reason": "error",
-                                "native_finish_reason": None,
-                            }
-                        ],
-                    }
-                )
+            usage, is_estimated = self._usage_so_far(call, translator, completion_bytes)
+            self._settle(
+                call,
+                status="error",
+                http_status=failure.http_status,
+                failure=failure,
+                usage=usage,
+                cost=cost_nanos(call.price, usage) if completion_bytes else 0,
+                is_usage_estimated=is_estimated,
+            )
+            yield _error_event(
+                call,
+                failure.http_status,
+                f"Provider {route.channel_name} failed mid-stream: {failure.message}",
+                {"error_type": failure.error_type, "provider_name": route.channel_name},
             )
 
+    # ------------------------------------------------------------------ accounting
+
+    def _label(self, call: _Call, route: Route, document: dict[str, Any]) -> None:
+        document["id"] = call.generation_id
+        document["model"] = call.model.slug
+        document["provider"] = route.channel_name
+        if not document.get("created"):
+            document["created"] = call.created
+        if call.request.surface is Surface.CHAT:
+            document.setdefault(
+                "object", "chat.completion.chunk" if call.request.is_stream else "chat.completion"
+            )
+            if not call.request.is_stream:
+                document.setdefault("system_fingerprint", None)
+
     def _estimate_usage(self, call: _Call, completion_bytes: int) -> Usage:
-        messages_bytes = len(orjson.dumps(call.chat.body.get("messages")))
         return Usage(
-            prompt_tokens=estimate_text_tokens(messages_bytes),
+            prompt_tokens=estimate_text_tokens(call.request.prompt_bytes),
             completion_tokens=estimate_text_tokens(completion_bytes),
         )
+
+    def _usage_so_far(
+        self, call: _Call, translator: StreamTranslator, completion_bytes: int
+    ) -> tuple[Usage, bool]:
+        """Usage of an unfinished stream: the upstream's counts where it sent them (Anthropic reports the
+        prompt at the start), an estimate from what was relayed otherwise."""
+        estimate = self._estimate_usage(call, completion_bytes)
+        reported = translator.usage
+        prompt = reported.prompt_tokens if reported and reported.prompt_tokens is not None else None
+        completion = reported.completion_tokens if reported and reported.completion_tokens else None
+        usage = Usage(
+            prompt_tokens=prompt if prompt is not None else estimate.prompt_tokens,
+            completion_tokens=completion if completion is not None else estimate.completion_tokens,
+            cached_tokens=reported.cached_tokens if reported else None,
+            cache_write_tokens=reported.cache_write_tokens if reported else None,
+        )
+        return usage, prompt is None or completion is None
 
     def _settle(
         self,
@@ -452,6 +569,8 @@ class ChatRelay:
         cost: int = 0,
         finish_reason: str | None = None,
         failure: UpstreamFailure | None = None,
+        error_type: str | None = None,
+        error_message: str | None = None,
         is_usage_estimated: bool = False,
     ) -> None:
         """Turns the reservation into the real charge and queues the charge with its request log."""
@@ -459,9 +578,10 @@ class ChatRelay:
             return
         call.is_settled = True
         self._balances.settle(call.principal.user_id, call.reserved_nanos, cost)
-        call.reserved_nanos = 0
         now = time.perf_counter()
         route = call.route
+        if failure is not None:
+            error_type, error_message = failure.error_type, failure.message
         self._writer.submit(
             Settlement(
                 user_id=call.principal.user_id,
@@ -474,11 +594,11 @@ class ChatRelay:
                     "channel_id": route.channel_id if route else None,
                     "provider": route.channel_name if route else None,
                     "upstream_model": route.upstream_model if route else None,
-                    "is_stream": call.chat.is_stream,
+                    "is_stream": call.request.is_stream,
                     "status": status,
                     "http_status": http_status,
-                    "error_type": failure.error_type if failure else None,
-                    "error_message": failure.message[:1000] if failure else None,
+                    "error_type": error_type,
+                    "error_message": _clip(error_message, 1000),
                     "finish_reason": finish_reason,
                     "prompt_tokens": usage.prompt_tokens if usage else None,
                     "completion_tokens": usage.completion_tokens if usage else None,
@@ -498,12 +618,23 @@ class ChatRelay:
         )
 
 
+def _error_event(call: _Call, status: int, message: str, metadata: dict[str, Any]) -> bytes:
+    chunk = {
+        "id": call.generation_id,
+        "object": "chat.completion.chunk",
+        "created": call.created,
+        "model": call.model.slug,
+        "provider": call.route.channel_name if call.route else None,
+        "error": {"code": status, "message": message, "metadata": metadata},
+        "choices": [
+            {"index": 0, "delta": {"content": ""}, "finish_reason": "error", "native_finish_reason": None}
+        ],
+    }
+    return sse.encode_data(orjson.dumps(chunk))
+
+
 class _ClientGone(Exception):
     pass
-
-
-# Watching for a disconnect costs a task; answers faster than this never need it.
-_WATCH_DISCONNECT_AFTER_SECONDS = 0.5
 
 
 async def _unless_client_leaves(work: Coroutine[Any, Any, Response], receive: Receive) -> Response:
@@ -551,36 +682,29 @@ class _RelayStream(StreamingResponse):
             self._on_abandon()
 
 
-def _usage_document(upstream: Any, usage: Usage, cost: int) -> dict[str, Any]:
+def _usage_document(upstream: Any, usage: Usage, cost: int, surface: Surface) -> dict[str, Any]:
     """The upstream's usage object (keeping details such as cached tokens) with our counts and the cost."""
     document: dict[str, Any] = dict(upstream) if isinstance(upstream, dict) else {}
     prompt = usage.prompt_tokens or 0
     completion = usage.completion_tokens or 0
     document["prompt_tokens"] = prompt
-    document["completion_tokens"] = completion
-    document["total_tokens"] = prompt + completion
+    if surface is not Surface.EMBEDDINGS:
+        document["completion_tokens"] = completion
+        if usage.reasoning_tokens is not None:
+            details = document.get("completion_tokens_details")
+            details = dict(details) if isinstance(details, dict) else {}
+            details["reasoning_tokens"] = usage.reasoning_tokens
+            document["completion_tokens_details"] = details
+        if usage.cached_tokens is not None or usage.cache_write_tokens is not None:
+            details = document.get("prompt_tokens_details")
+            details = dict(details) if isinstance(details, dict) else {}
+            details["cached_tokens"] = usage.cached_tokens or 0
+            if usage.cache_write_tokens is not None:
+                details["cache_write_tokens"] = usage.cache_write_tokens
+            document["prompt_tokens_details"] = details
+    document["total_tokens"] = prompt + (0 if surface is Surface.EMBEDDINGS else completion)
     document["cost"] = nanos_to_usd_number(cost)
     return document
-
-
-def _delta_bytes(delta: dict[str, Any]) -> int:
-    size = 0
-    for key in ("content", "reasoning", "refusal"):
-        value = delta.get(key)
-        if isinstance(value, str):
-            size += len(value.encode())
-    if delta.get("tool_calls"):
-        size += len(orjson.dumps(delta["tool_calls"]))
-    return size
-
-
-def _completion_bytes(choices: list[Any]) -> int:
-    size = 0
-    for choice in choices:
-        message = choice.get("message") if isinstance(choice, dict) else None
-        if isinstance(message, dict):
-            size += _delta_bytes(message)
-    return size
 
 
 def _clip(value: str | None, limit: int) -> str | None:

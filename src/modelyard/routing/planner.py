@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import groupby
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,8 @@ class Route:
     upstream_model: str
     priority: int
     weight: int
+    # Provider-specific channel options (extra headers, api_version, ...), read by the adapter.
+    options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
 def plan_attempts(routes: Sequence[Route], rng: random.Random) -> list[Route]:
