@@ -17,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from modelyard.accounts.service import AccountError, create_user, get_user_by_email
 from modelyard.billing import ledger
 from modelyard.catalog.importer import CatalogFormatError, catalog_is_empty, import_models, load_document
-from modelyard.channels.service import ChannelError, add_channel, list_channels, parse_model_mappings
+from modelyard.channels.service import (
+    ChannelError,
+    add_channel,
+    list_channels,
+    parse_headers,
+    parse_model_mappings,
+)
 from modelyard.config import ConfigError, Settings, load_settings
 from modelyard.db import migrate
 from modelyard.db.engine import create_engine, session_factory
@@ -254,18 +260,42 @@ def keys_create(
 @channels_app.command("add")
 def channels_add(
     name: str,
-    provider: Annotated[str, typer.Option(help="Upstream protocol: openai")],
+    provider: Annotated[str, typer.Option(help="Upstream protocol: openai, azure, anthropic or gemini")],
     base_url: Annotated[str, typer.Option(help="As the provider documents it, /v1 included")],
     api_key: Annotated[str, typer.Option(help="The provider credential (stored encrypted)")],
     models: Annotated[str, typer.Option(help="SLUG[=UPSTREAM_NAME],... catalogue slugs this channel serves")],
     priority: Annotated[int, typer.Option(help="Higher is tried first")] = 0,
     weight: Annotated[int, typer.Option(help="Share of traffic within one priority")] = 100,
+    header: Annotated[
+        list[str] | None, typer.Option(help="Extra upstream request header 'Name: value' (repeatable)")
+    ] = None,
+    stream_options: Annotated[
+        bool,
+        typer.Option(help="Send stream_options.include_usage (openai; turn off for servers that reject it)"),
+    ] = True,
+    api_version: Annotated[str | None, typer.Option(help="azure: the api-version query parameter")] = None,
+    anthropic_version: Annotated[
+        str | None, typer.Option(help="anthropic: the anthropic-version header")
+    ] = None,
 ) -> None:
-    """Connect an upstream provider channel."""
+    """Connect an upstream provider channel.
+
+    Providers: openai (any OpenAI-compatible server; base URL with /v1), azure (https://RESOURCE.openai.azure.com;
+    each model's upstream name is its deployment), anthropic (https://api.anthropic.com), gemini
+    (https://generativelanguage.googleapis.com/v1beta)."""
     settings = settings_or_exit()
     assert settings.secret_key is not None
     box = SecretBox(settings.secret_key.get_secret_value())
     mappings = _or_fail(lambda: parse_model_mappings(models))
+    options: dict[str, Any] = {}
+    if header:
+        options["headers"] = _or_fail(lambda: parse_headers(header))
+    if not stream_options:
+        options["stream_options"] = False
+    if api_version:
+        options["api_version"] = api_version
+    if anthropic_version:
+        options["anthropic_version"] = anthropic_version
 
     async def work(session: AsyncSession) -> str:
         channel = await add_channel(
@@ -278,6 +308,7 @@ def channels_add(
             models=mappings,
             priority=priority,
             weight=weight,
+            options=options,
         )
         served = ", ".join(f"{m.slug}={m.upstream_name}" for m in mappings)
         where = f"id {channel.id}, {channel.provider}, {channel.base_url}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
 
 from sqlalchemy import select
@@ -11,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from modelyard.kit.secrets import SecretBox
 from modelyard.models import CatalogModel, Channel, ChannelModel
+from modelyard.providers.registry import ADAPTERS
 
-SUPPORTED_PROVIDERS = ("openai",)
+SUPPORTED_PROVIDERS = tuple(ADAPTERS)
 
 
 class ChannelError(ValueError):
@@ -47,6 +49,18 @@ def parse_model_mappings(spec: str) -> list[ModelMapping]:
     return mappings
 
 
+def parse_headers(values: list[str]) -> dict[str, str]:
+    """`Name: value` pairs for extra upstream request headers."""
+    headers: dict[str, str] = {}
+    for value in values:
+        name, sep, content = value.partition(":")
+        name, content = name.strip(), content.strip()
+        if not sep or not name or any(c.isspace() for c in name):
+            raise ChannelError(f"bad header {value!r}: use 'Name: value'")
+        headers[name] = content
+    return headers
+
+
 def normalize_base_url(url: str) -> str:
     parsed = urlparse(url.strip())
     if parsed.scheme not in {"http", "https"} or not parsed.netloc:
@@ -65,6 +79,7 @@ async def add_channel(
     models: list[ModelMapping],
     priority: int = 0,
     weight: int = 100,
+    options: dict[str, Any] | None = None,
 ) -> Channel:
     name = name.strip()
     if not name:
@@ -89,7 +104,7 @@ async def add_channel(
         priority=priority,
         weight=weight,
         is_enabled=True,
-        options={},
+        options=options or {},
     )
     session.add(channel)
     try:

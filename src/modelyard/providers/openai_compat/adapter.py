@@ -41,6 +41,10 @@ class OpenAIAdapter:
     def _payload(self, channel: ChannelConfig, body: dict[str, Any], context: CallContext) -> dict[str, Any]:
         payload = dict(body)
         payload["model"] = context.upstream_model
+        reasoning = payload.pop("reasoning", None)
+        if isinstance(reasoning, dict) and reasoning.get("effort") and "reasoning_effort" not in payload:
+            # OpenRouter's `reasoning` object; OpenAI's chat API takes the effort alone.
+            payload["reasoning_effort"] = reasoning["effort"]
         if context.is_stream and channel.options.get("stream_options", True):
             options = payload.get("stream_options")
             options = dict(options) if isinstance(options, dict) else {}
