@@ -211,12 +211,15 @@ def _random_id(prefix: str) -> str:
     return prefix + "011C" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(20))
 
 
+_REQUEST_ID = web.RequestKey("anthropic_request_id", str)
+
+
 def _request_id(request: web.Request) -> str:
     # One id per request, shared by the `request-id` header and the error body's `request_id`.
-    rid = request.get("anthropic_request_id")
-    if not isinstance(rid, str):
+    rid = request.get(_REQUEST_ID)
+    if rid is None:
         rid = _random_id("req_")
-        request["anthropic_request_id"] = rid
+        request[_REQUEST_ID] = rid
     return rid
 
 

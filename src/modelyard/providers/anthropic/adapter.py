@@ -182,8 +182,8 @@ class AnthropicStream:
         if not self._start_usage and self._output_tokens is None:
             return None
         merged = dict(self._start_usage)
-        if self._output_tokens is not None:
-            merged["output_tokens"] = self._output_tokens
+        # message_start's output_tokens is a placeholder (1); only message_delta carries the real count.
+        merged["output_tokens"] = self._output_tokens
         return wire.usage(merged)
 
     def feed(self, data: str) -> list[dict[str, Any]]:
