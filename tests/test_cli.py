@@ -214,7 +214,7 @@ def add_channel(cli: Cli, name: str, expect: int = 0, **options: str) -> CliResu
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"provider": "anthropic"}, "unknown provider 'anthropic'; supported: openai"),
+        ({"provider": "cohere"}, "unknown provider 'cohere'; supported: openai, azure, anthropic, gemini"),
         ({"base_url": "ftp://api.example.com/v1"}, "base URL must be an http(s) URL"),
         ({"base_url": "api.example.com/v1"}, "base URL must be an http(s) URL"),
         ({"base_url": "https://"}, "base URL must be an http(s) URL"),

@@ -378,7 +378,9 @@ def test_stream_cut_mid_way_ends_with_error_chunk_and_no_done(gateway: Gateway) 
     # What reached the client before the cut is billed (estimated, as the upstream never sent usage). How
     # much arrives before the reset depends on TCP timing, so the charge is checked against what arrived.
     relayed = "".join(
-        json.loads(e)["choices"][0]["delta"].get("content") or "" for e in events[:-1] if json.loads(e)["choices"]
+        json.loads(e)["choices"][0]["delta"].get("content") or ""
+        for e in events[:-1]
+        if json.loads(e)["choices"]
     )
     status, cost, *_ = gateway.wait_for_log(generation_id)
     assert status == "error"
