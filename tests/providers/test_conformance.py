@@ -74,6 +74,8 @@ PRICES = _priced_text_models()
 _SLUGS = iter(PRICES)
 # provider -> scenario -> catalogue slug routed to that provider's fake with the scenario's upstream name
 ROUTES = {provider: {scenario: next(_SLUGS) for scenario in SCENARIOS} for provider in PROVIDERS}
+SAFETY_SLUG = next(_SLUGS)  # gemini, blocked by its safety filter
+CACHE_SLUG = "anthropic/claude-sonnet-5"  # anthropic, with cache read and write prices
 EMBED_SLUGS = {
     "openai": "openai/text-embedding-3-small",
     "azure": "openai/text-embedding-3-large",
@@ -139,6 +141,10 @@ def conformance(env: Env, cli: Cli, server_factory: Callable[[Env], Server]) -> 
             mapping = ",".join(f"{ROUTES[provider][s]}={name}" for s, name in SCENARIOS.items())
             if provider != "anthropic":
                 mapping += f",{EMBED_SLUGS[provider]}=embed-model"
+            if provider == "gemini":
+                mapping += f",{SAFETY_SLUG}=m-safety-block"
+            if provider == "anthropic":
+                mapping += f",{CACHE_SLUG}=m-chunks-5-cache-read-100-cache-write-40"
             extra = ["--api-version", "2024-10-21"] if provider == "azure" else []
             cli(
                 "channels", "add", f"conf-{provider}", "--provider", provider, "--base-url", fake.base_url,
@@ -505,3 +511,102 @@ def test_embeddings(conformance: Conformance, provider: str) -> None:
 def provider(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     return name
+
+
+def test_sampling_fields_reach_the_provider_natively(conformance: Conformance, provider: str) -> None:
+    reply = conformance.client().chat.completions.create(
+        model=ROUTES[provider]["plain"],
+        messages=[{"role": "user", "content": "Hi"}],
+        temperature=0.5,
+        top_p=0.9,
+        max_tokens=50,
+        stop=["zzz"],
+    )
+    assert reply.choices[0].message.content == completion_text(5)
+    native = conformance.native(provider)
+    if provider in ("openai", "azure"):
+        assert (native["temperature"], native["top_p"], native["max_tokens"], native["stop"]) == (
+            0.5,
+            0.9,
+            50,
+            ["zzz"],
+        )
+    elif provider == "anthropic":
+        assert (native["temperature"], native["top_p"], native["max_tokens"]) == (0.5, 0.9, 50)
+        assert native["stop_sequences"] == ["zzz"]
+    else:
+        config = native["generationConfig"]
+        assert (config["temperature"], config["topP"], config["maxOutputTokens"]) == (0.5, 0.9, 50)
+        assert config["stopSequences"] == ["zzz"]
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "gemini"])
+def test_reasoning_comes_back_as_reasoning(conformance: Conformance, provider: str) -> None:
+    reply = conformance.client().chat.completions.create(
+        model=ROUTES[provider]["plain"],
+        messages=[{"role": "user", "content": "Think first"}],
+        max_tokens=8000,
+        extra_body={"reasoning": {"max_tokens": 2000}},
+    )
+    message = reply.choices[0].message
+    assert message.content == completion_text(5)
+    assert (message.model_extra or {}).get("reasoning") == "Let me think."
+    native = conformance.native(provider)
+    if provider == "anthropic":
+        assert native["thinking"] == {"type": "enabled", "budget_tokens": 2000}
+    else:
+        assert native["generationConfig"]["thinkingConfig"] == {
+            "thinkingBudget": 2000,
+            "includeThoughts": True,
+        }
+    streamed = list(
+        conformance.client().chat.completions.create(
+            model=ROUTES[provider]["plain"],
+            messages=[{"role": "user", "content": "Think first"}],
+            max_tokens=8000,
+            extra_body={"reasoning": {"max_tokens": 2000}},
+            stream=True,
+        )
+    )
+    reasoning = "".join(
+        (c.choices[0].delta.model_extra or {}).get("reasoning") or "" for c in streamed if c.choices
+    )
+    assert reasoning == "Let me think."
+
+
+def test_anthropic_cache_tokens_are_reported_and_priced(conformance: Conformance) -> None:
+    reply = conformance.client().chat.completions.create(
+        model=CACHE_SLUG, messages=[{"role": "user", "content": "Hello cache"}]
+    )
+    input_tokens, output_tokens = conformance.reported_usage("anthropic")
+    usage = reply.usage
+    assert usage is not None and usage.prompt_tokens_details is not None
+    # OpenAI's convention: prompt_tokens include cached tokens, which are detailed separately.
+    assert usage.prompt_tokens == input_tokens + 100 + 40
+    assert usage.prompt_tokens_details.cached_tokens == 100
+    # $2/M uncached input, $0.2/M cache read, $2.5/M cache write, $10/M output
+    expected_usd = (
+        input_tokens * Decimal("0.000002")
+        + 100 * Decimal("0.0000002")
+        + 40 * Decimal("0.0000025")
+        + output_tokens * Decimal("0.00001")
+    )
+    assert conformance.log(reply.id)[1] == int(
+        (expected_usd * 10**9).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    )
+
+
+def test_gemini_safety_block_is_content_filter(conformance: Conformance) -> None:
+    reply = conformance.client().chat.completions.create(
+        model=SAFETY_SLUG, messages=[{"role": "user", "content": "Something unsafe"}]
+    )
+    assert reply.choices[0].finish_reason == "content_filter"
+    assert not reply.choices[0].message.content
+    chunks = list(
+        conformance.client().chat.completions.create(
+            model=SAFETY_SLUG, messages=[{"role": "user", "content": "Something unsafe"}], stream=True
+        )
+    )
+    assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == [
+        "content_filter"
+    ]
