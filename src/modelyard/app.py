@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route as HttpRoute
 from starlette.types import Receive, Scope, Send
 
-from modelyard.billing.balances import BalanceBook
+from modelyard.billing.holds import Holds
 from modelyard.config import Settings
 from modelyard.db.engine import create_engine, session_factory
 from modelyard.errors import AppError, error_response, install_error_handlers
@@ -31,6 +31,7 @@ from modelyard.relay.settlement import SettlementWriter
 log = logging.getLogger(__name__)
 
 INVALIDATE_CHANNEL = "modelyard:invalidate"
+HOLD_SWEEP_SECONDS = 30.0
 # OpenAI's SDKs call {base}/chat/completions with base .../v1; OpenRouter's use .../api/v1.
 API_PREFIXES = ("/v1", "/api/v1")
 _RELAYED = ("chat/completions", "completions", "embeddings")
@@ -42,7 +43,7 @@ class Gateway:
 
     engine: AsyncEngine
     cache: GatewayCache
-    balances: BalanceBook
+    holds: Holds
     writer: SettlementWriter
     http: aiohttp.ClientSession
     redis: Redis | None
@@ -61,13 +62,10 @@ def create_app(settings: Settings) -> FastAPI:
         sessions = session_factory(engine)
         cache = GatewayCache(sessions, SecretBox(secret_key))
         await cache.refresh()
-        balances = BalanceBook()
+        # A hold outlives any request that can still settle it: the upstream's total timeout, plus a margin.
+        holds = Holds(sessions, ttl_seconds=settings.upstream_total_timeout_seconds + 60)
         writer = SettlementWriter(
-            sessions,
-            balances,
-            flush_seconds=settings.writer_flush_seconds,
-            max_batch=settings.writer_max_batch,
-            refresh_seconds=settings.cache_refresh_seconds,
+            sessions, flush_seconds=settings.writer_flush_seconds, max_batch=settings.writer_max_batch
         )
         await writer.start()
         # One pooled client for every upstream: keep-alive connections are what makes a relay cheap.
@@ -85,15 +83,18 @@ def create_app(settings: Settings) -> FastAPI:
         gateway = Gateway(
             engine=engine,
             cache=cache,
-            balances=balances,
+            holds=holds,
             writer=writer,
             http=http,
             redis=redis,
-            chat=ChatRelay(cache, balances, writer, http, timeout, settings.stream_keepalive_seconds),
+            chat=ChatRelay(cache, holds, writer, http, timeout, settings.stream_keepalive_seconds),
             models=ModelsApi(cache),
         )
         app.state.gateway = gateway
-        tasks = [asyncio.create_task(_refresh_periodically(gateway, settings.cache_refresh_seconds))]
+        tasks = [
+            asyncio.create_task(_refresh_periodically(gateway, settings.cache_refresh_seconds)),
+            asyncio.create_task(_sweep_periodically(holds, HOLD_SWEEP_SECONDS)),
+        ]
         if redis is not None:
             tasks.append(asyncio.create_task(_listen_for_invalidations(gateway, redis)))
         try:
@@ -210,8 +211,17 @@ async def _refresh_periodically(gateway: Gateway, interval: float) -> None:
             log.exception("refreshing the gateway cache failed; keeping the previous copy")
 
 
+async def _sweep_periodically(holds: Holds, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await holds.sweep()
+        except Exception:
+            log.exception("sweeping expired holds failed; trying again later")
+
+
 async def _listen_for_invalidations(gateway: Gateway, redis: Redis) -> None:
-    """Another process (the CLI, another instance) changed keys, channels, prices or balances."""
+    """Another process (the CLI, another instance) changed keys, channels or prices."""
     while True:
         try:
             async with redis.pubsub() as pubsub:
@@ -220,7 +230,6 @@ async def _listen_for_invalidations(gateway: Gateway, redis: Redis) -> None:
                     if message.get("type") != "message":
                         continue
                     await gateway.cache.refresh()
-                    gateway.writer.request_balance_refresh()
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -2,6 +2,8 @@
 
 from modelyard.models.catalog import CatalogModel, ModelPrice
 from modelyard.models.channels import Channel, ChannelModel
+from modelyard.models.codes import CodeRedemption, RedemptionCode
+from modelyard.models.holds import Hold
 from modelyard.models.keys import ApiKey
 from modelyard.models.ledger import LedgerEntry, LedgerKind
 from modelyard.models.request_logs import RequestLog
@@ -12,9 +14,12 @@ __all__ = [
     "CatalogModel",
     "Channel",
     "ChannelModel",
+    "CodeRedemption",
+    "Hold",
     "LedgerEntry",
     "LedgerKind",
     "ModelPrice",
+    "RedemptionCode",
     "RequestLog",
     "User",
     "UserRole",

@@ -25,4 +25,6 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Cached sum of this user's ledger entries, updated in the same transaction as each entry.
     balance_nanos: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Sum of this user's open holds (requests in flight); spendable = balance - held.
+    held_nanos: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from modelyard.billing.balances import BalanceBook
+from modelyard.billing.holds import Holds
 from modelyard.billing.pricing import Price, cost_nanos, max_cost_nanos
 from modelyard.errors import AppError
 from modelyard.kit.clock import utcnow
@@ -99,14 +99,14 @@ class ChatRelay:
     def __init__(
         self,
         cache: GatewayCache,
-        balances: BalanceBook,
+        holds: Holds,
         writer: SettlementWriter,
         http: aiohttp.ClientSession,
         timeout: aiohttp.ClientTimeout,
         keepalive_seconds: float,
     ) -> None:
         self._cache = cache
-        self._balances = balances
+        self._holds = holds
         self._writer = writer
         self._http = http
         self._timeout = timeout
@@ -126,8 +126,6 @@ class ChatRelay:
             raise AppError(401, "Invalid API key", metadata={"error_type": "authentication"})
         if not principal.is_usable:
             raise AppError(401, "API key is disabled", metadata={"error_type": "authentication"})
-        if not self._balances.knows(principal.user_id):
-            await self._writer.load_user(principal.user_id)
         return principal
 
     async def handle_chat(self, request: Request) -> Response:
@@ -176,18 +174,16 @@ class ChatRelay:
                 or DEFAULT_COMPLETION_RESERVE_TOKENS
             )
         reserve = max_cost_nanos(model.price, relay_request.prompt_tokens_estimate, completion_limit)
-        if not self._balances.reserve(principal.user_id, reserve):
-            # Before refusing, read the balance once more: a top-up may have landed since the last refresh.
-            await self._writer.load_user(principal.user_id)
-            if not self._balances.reserve(principal.user_id, reserve):
-                raise payment_required(self._balances.available_nanos(principal.user_id), reserve)
+        generation_id = new_generation_id()
+        if not await self._holds.place(principal.user_id, reserve, generation_id):
+            raise payment_required(await self._holds.spendable_nanos(principal.user_id), reserve)
         call = _Call(
             principal=principal,
             request=relay_request,
             model=model,
             price=model.price,
             reserved_nanos=reserve,
-            generation_id=new_generation_id(),
+            generation_id=generation_id,
             created_at=utcnow(),
             started=started,
             app_referer=request.headers.get("http-referer"),
@@ -204,11 +200,9 @@ class ChatRelay:
                 self._settle(call, status="cancelled", http_status=499)
                 return Response(status_code=499)
         except BaseException:
-            # Anything that escapes before a stream takes over the call (including cancellation) releases
-            # the reservation here; once streaming, the stream settles it.
-            if not call.is_settled:
-                call.is_settled = True
-                self._balances.release(principal.user_id, call.reserved_nanos)
+            # Anything that escapes before a stream takes over the call (including cancellation) settles it
+            # as a failure: the hold is released and nothing is charged. Once streaming, the stream settles.
+            self._settle(call, status="error", http_status=500, error_type="server", error_message="aborted")
             raise
 
     # ------------------------------------------------------------------ upstream calls
@@ -577,7 +571,6 @@ class ChatRelay:
         if call.is_settled:
             return
         call.is_settled = True
-        self._balances.settle(call.principal.user_id, call.reserved_nanos, cost)
         now = time.perf_counter()
         route = call.route
         if failure is not None:

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from modelyard.db.base import Base, BigIntPK, UTCDateTime
+from modelyard.kit.clock import utcnow
+
+
+class Hold(Base):
+    """Credit reserved for one request in flight. Deleted when the request settles; one left behind by a crash
+    expires and is swept, giving the credit back."""
+
+    __tablename__ = "holds"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    generation_id: Mapped[str] = mapped_column(String(64), unique=True)
+    amount_nanos: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
