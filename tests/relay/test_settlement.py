@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
+from modelyard.billing.pricing import Price, max_cost_nanos
+from modelyard.relay.request import parse_chat_request
 from tests.conftest import REDIS_URL, Cli, Env, Server, query, wait_until
 from tests.fakes.openai_upstream import FakeOpenAIUpstream
 
@@ -74,6 +77,47 @@ def test_concurrent_requests_cannot_overspend(
     balance, ledger, logged = totals(env, "concurrent@example.com")
     assert balance == ledger == 35_000_000 - logged
     assert balance > 0
+
+
+@pytest.mark.usefixtures("channel")
+def test_two_server_processes_on_one_database_cannot_overspend(
+    env: Env, cli: Cli, server_factory: Callable[[Env], Server]
+) -> None:
+    """A user funded for exactly K requests' holds (one nano short of K + 1) fires 16 at two servers sharing
+    the database: at most K get an answer, the rest 402, and every charged nano is in the ledger once."""
+    body = {"model": "openai/gpt-4o", "messages": MESSAGES, "max_tokens": 1000}
+    gpt_4o = Price(prompt_per_mtok_nanos=2_500_000_000, completion_per_mtok_nanos=10_000_000_000)
+    hold = max_cost_nanos(gpt_4o, parse_chat_request(json.dumps(body).encode()).prompt_tokens_estimate, 1000)
+    k = 4
+    grant_nanos = (k + 1) * hold - 1
+    key = cli.create_user_with_key("two-servers@example.com", f"{Decimal(grant_nanos) / 10**9}")
+    servers = [server_factory(env), server_factory(env)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        responses = list(pool.map(lambda i: chat(servers[i % 2], key, body), range(16)))
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) <= {200, 402}
+    assert 1 <= statuses.count(200) <= k
+    uid = user_id(env, "two-servers@example.com")
+    wait_until(
+        lambda: (
+            query(env.database_url, "SELECT COUNT(*) FROM request_logs WHERE user_id = :u", u=uid)[0][0]
+            == statuses.count(200)
+        ),
+        what="the request logs",
+    )
+    wait_until(
+        lambda: query(env.database_url, "SELECT held_nanos FROM users WHERE id = :u", u=uid)[0][0] == 0,
+        what="every hold to be released",
+    )
+    balance, ledger_sum, logged = totals(env, "two-servers@example.com")
+    assert balance == ledger_sum == grant_nanos - logged >= 0
+    usage_entries = query(
+        env.database_url,
+        "SELECT COUNT(DISTINCT generation_id), COUNT(*) FROM ledger_entries "
+        "WHERE user_id = :u AND kind = 'usage'",
+        u=uid,
+    )[0]
+    assert tuple(usage_entries) == (statuses.count(200), statuses.count(200))
 
 
 @pytest.mark.usefixtures("channel")
