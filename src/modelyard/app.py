@@ -6,18 +6,19 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import aiohttp
 import orjson
 from fastapi import FastAPI
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as HttpRoute
 from starlette.types import Receive, Scope, Send
 
+from modelyard.api import admin as admin_api
+from modelyard.api import balance as balance_api
+from modelyard.billing.codes import FailureLimiter
 from modelyard.billing.holds import Holds
 from modelyard.config import Settings
 from modelyard.db.engine import create_engine, session_factory
@@ -27,6 +28,7 @@ from modelyard.relay.cache import GatewayCache
 from modelyard.relay.chat import ChatRelay
 from modelyard.relay.models_api import ModelsApi
 from modelyard.relay.settlement import SettlementWriter
+from modelyard.state import Gateway
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +37,6 @@ HOLD_SWEEP_SECONDS = 30.0
 # OpenAI's SDKs call {base}/chat/completions with base .../v1; OpenRouter's use .../api/v1.
 API_PREFIXES = ("/v1", "/api/v1")
 _RELAYED = ("chat/completions", "completions", "embeddings")
-
-
-@dataclass
-class Gateway:
-    """Everything the request handlers share, built once per app in the lifespan."""
-
-    engine: AsyncEngine
-    cache: GatewayCache
-    holds: Holds
-    writer: SettlementWriter
-    http: aiohttp.ClientSession
-    redis: Redis | None
-    chat: ChatRelay
-    models: ModelsApi
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -89,6 +77,8 @@ def create_app(settings: Settings) -> FastAPI:
             redis=redis,
             chat=ChatRelay(cache, holds, writer, http, timeout, settings.stream_keepalive_seconds),
             models=ModelsApi(cache),
+            sessions=sessions,
+            code_guesses=FailureLimiter(),
         )
         app.state.gateway = gateway
         tasks = [
@@ -116,6 +106,9 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.include_router(balance_api.router)
+    app.include_router(balance_api.openrouter_router)
+    app.include_router(admin_api.router)
 
     def gateway(request: Request) -> Gateway:
         state: Gateway = request.app.state.gateway

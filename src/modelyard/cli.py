@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from modelyard.accounts.service import AccountError, create_user, get_user_by_email
 from modelyard.billing import ledger
+from modelyard.billing.codes import CodeError, create_batch
 from modelyard.catalog.importer import CatalogFormatError, catalog_is_empty, import_models, load_document
 from modelyard.channels.service import (
     ChannelError,
@@ -48,6 +50,7 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 channels_app = typer.Typer(help="Upstream provider channels.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The model catalogue and its prices.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The balance ledger.", no_args_is_help=True)
+codes_app = typer.Typer(help="Redemption codes.", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
     (users_app, "users"),
@@ -56,6 +59,7 @@ for sub, name in (
     (channels_app, "channels"),
     (catalog_app, "catalog"),
     (ledger_app, "ledger"),
+    (codes_app, "codes"),
 ):
     app.add_typer(sub, name=name)
 
@@ -102,7 +106,15 @@ def run(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]], *, not
 def _run_async(coro: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(coro)
-    except (AccountError, ChannelError, CatalogFormatError, MoneyError, KeyServiceError, CommandError) as exc:
+    except (
+        AccountError,
+        ChannelError,
+        CatalogFormatError,
+        MoneyError,
+        KeyServiceError,
+        CodeError,
+        CommandError,
+    ) as exc:
         fail(str(exc))
     except (OperationalError, DBAPIError, OSError) as exc:
         fail(f"cannot use the database: {getattr(exc, 'orig', None) or exc}")
@@ -364,6 +376,42 @@ def catalog_import(
     # The catalogue being imported replaces the bundled one, so an empty database is not seeded first.
     settings = settings_or_exit().model_copy(update={"auto_import_catalog": False})
     typer.echo(run(settings, work, notify=True))
+
+
+@codes_app.command("create")
+def codes_create(
+    count: Annotated[int, typer.Option(help="How many codes")],
+    amount: Annotated[str, typer.Option(help="USD each code is worth")],
+    max_uses: Annotated[int, typer.Option(help="Redemptions allowed per code (each user once)")] = 1,
+    expires_at: Annotated[
+        str | None, typer.Option(help="ISO 8601 time with zone, e.g. 2027-01-01T00:00:00Z")
+    ] = None,
+) -> None:
+    """Create a batch of redemption codes. They are printed once, one per line; only hashes are stored."""
+    try:
+        amount_nanos = usd_to_nanos(Decimal(amount.strip().lstrip("$")))
+    except (MoneyError, ArithmeticError, ValueError):
+        fail(f"--amount must be a number of US dollars with at most 9 decimals, got {amount!r}")
+    expiry = None
+    if expires_at is not None:
+        try:
+            expiry = datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
+        except ValueError:
+            fail(f"--expires-at must be an ISO 8601 time, got {expires_at!r}")
+        if expiry.tzinfo is None:
+            fail("--expires-at needs a time zone, e.g. 2027-01-01T00:00:00Z")
+
+    async def work(session: AsyncSession) -> tuple[str, list[str]]:
+        return await create_batch(
+            session, count=count, amount_nanos=amount_nanos, max_uses=max_uses, expires_at=expiry
+        )
+
+    batch, created = run(settings_or_exit(), work)
+    typer.echo(
+        f"# {batch}: {count} codes worth ${nanos_to_usd_str(amount_nanos)} each; shown only now", err=True
+    )
+    for code in created:
+        typer.echo(code)
 
 
 @ledger_app.command("verify")

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from modelyard.billing.pricing import Price
 from modelyard.kit.money import per_mtok_nanos_to_per_token_usd_str
 from modelyard.kit.secrets import SecretBox
-from modelyard.models import ApiKey, CatalogModel, Channel, ChannelModel, ModelPrice, User
+from modelyard.models import ApiKey, CatalogModel, Channel, ChannelModel, ModelPrice, User, UserRole
 from modelyard.routing.planner import Route
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ class KeyPrincipal:
     key_id: int
     user_id: int
     is_usable: bool  # key enabled and its owner active
+    is_admin: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,14 +194,14 @@ def _pricing_document(price: ModelPrice | None, source_pricing: dict[str, Any]) 
 
 
 async def _load_keys(session: AsyncSession, key_hash: str | None = None) -> dict[str, KeyPrincipal]:
-    query = select(ApiKey.key_hash, ApiKey.id, ApiKey.user_id, ApiKey.is_enabled, User.is_active).join(
-        User, User.id == ApiKey.user_id
-    )
+    query = select(
+        ApiKey.key_hash, ApiKey.id, ApiKey.user_id, ApiKey.is_enabled, User.is_active, User.role
+    ).join(User, User.id == ApiKey.user_id)
     if key_hash is not None:
         query = query.where(ApiKey.key_hash == key_hash)
     return {
-        row_hash: KeyPrincipal(key_id, user_id, bool(enabled and active))
-        for row_hash, key_id, user_id, enabled, active in await session.execute(query)
+        row_hash: KeyPrincipal(key_id, user_id, bool(enabled and active), role == UserRole.ADMIN)
+        for row_hash, key_id, user_id, enabled, active, role in await session.execute(query)
     }
 
 

@@ -1,0 +1,71 @@
+"""Administration of credits: top-ups and redemption-code batches."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from modelyard.api.deps import AdminPrincipal, GatewayDep
+from modelyard.api.schemas import CodesIn, CodesOut, GrantIn, TransactionOut, parse_usd
+from modelyard.billing import codes, credits
+from modelyard.errors import AppError
+from modelyard.kit.money import nanos_to_usd_str
+
+router = APIRouter(tags=["admin"])
+
+
+@router.post(
+    "/api/admin/users/{user_id}/credits",
+    response_model=TransactionOut,
+    status_code=201,
+    summary="Add or remove a user's credits",
+    responses={
+        200: {"description": "A retry with the same Idempotency-Key: the original entry, nothing changed"}
+    },
+)
+async def grant_credits(
+    user_id: int,
+    body: GrantIn,
+    admin: AdminPrincipal,
+    gateway: GatewayDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=150)] = None,
+) -> TransactionOut:
+    try:
+        entry, is_new = await credits.grant(
+            gateway.sessions,
+            user_id=user_id,
+            amount_nanos=parse_usd(body.amount),
+            admin_id=admin.user_id,
+            note=body.note,
+            idempotency_key=idempotency_key,
+        )
+    except credits.CreditsError as exc:
+        raise AppError(404 if "no user" in str(exc) else 400, str(exc)) from None
+    if not is_new:
+        response.status_code = 200
+    return TransactionOut.of(entry)
+
+
+@router.post("/api/admin/codes", response_model=CodesOut, status_code=201, summary="Create redemption codes")
+async def create_codes(body: CodesIn, admin: AdminPrincipal, gateway: GatewayDep) -> CodesOut:
+    try:
+        async with gateway.sessions() as session, session.begin():
+            batch, created = await codes.create_batch(
+                session,
+                count=body.count,
+                amount_nanos=parse_usd(body.amount),
+                max_uses=body.max_uses,
+                expires_at=body.expires_at,
+                created_by=admin.user_id,
+            )
+    except codes.CodeError as exc:
+        raise AppError(400, str(exc)) from None
+    return CodesOut(
+        batch=batch,
+        codes=created,
+        amount=nanos_to_usd_str(parse_usd(body.amount)),
+        max_uses=body.max_uses,
+        expires_at=body.expires_at,
+    )

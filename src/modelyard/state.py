@@ -1,0 +1,33 @@
+"""What request handlers share, built once per app in the lifespan (see app.create_app)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiohttp
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from modelyard.billing.codes import FailureLimiter
+from modelyard.billing.holds import Holds
+from modelyard.relay.cache import GatewayCache
+from modelyard.relay.chat import ChatRelay
+from modelyard.relay.models_api import ModelsApi
+from modelyard.relay.settlement import SettlementWriter
+
+
+@dataclass
+class Gateway:
+    """Everything the request handlers share, built once per app in the lifespan."""
+
+    engine: AsyncEngine
+    cache: GatewayCache
+    holds: Holds
+    writer: SettlementWriter
+    http: aiohttp.ClientSession
+    redis: Redis | None
+    chat: ChatRelay
+    models: ModelsApi
+    sessions: async_sessionmaker[AsyncSession]
+    # Failed redemption-code guesses per user (in this process).
+    code_guesses: FailureLimiter
