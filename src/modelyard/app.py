@@ -22,6 +22,7 @@ from modelyard.billing.codes import FailureLimiter
 from modelyard.billing.holds import Holds
 from modelyard.config import Settings
 from modelyard.db.engine import create_engine, session_factory
+from modelyard.db.writes import create_writer
 from modelyard.errors import AppError, error_response, install_error_handlers
 from modelyard.kit.secrets import SecretBox
 from modelyard.relay.cache import GatewayCache
@@ -51,9 +52,10 @@ def create_app(settings: Settings) -> FastAPI:
         cache = GatewayCache(sessions, SecretBox(secret_key))
         await cache.refresh()
         # A hold outlives any request that can still settle it: the upstream's total timeout, plus a margin.
-        holds = Holds(sessions, ttl_seconds=settings.upstream_total_timeout_seconds + 60)
+        db_writer = create_writer(settings.database_url_resolved, engine)
+        holds = Holds(sessions, db_writer, ttl_seconds=settings.upstream_total_timeout_seconds + 60)
         writer = SettlementWriter(
-            sessions, flush_seconds=settings.writer_flush_seconds, max_batch=settings.writer_max_batch
+            db_writer, flush_seconds=settings.writer_flush_seconds, max_batch=settings.writer_max_batch
         )
         await writer.start()
         # One pooled client for every upstream: keep-alive connections are what makes a relay cheap.
@@ -94,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await writer.stop()  # every queued charge is written before the process exits
+            await db_writer.close()
             await http.close()
             if redis is not None:
                 await redis.aclose()

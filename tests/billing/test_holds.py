@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modelyard.billing import holds as holds_module
 from modelyard.billing import ledger
-from modelyard.billing.holds import Holds
+from modelyard.billing.holds import Holds, release_sync
 from modelyard.db import migrate
 from modelyard.db.engine import create_engine, session_factory
+from modelyard.db.writes import create_writer
 from modelyard.kit.clock import utcnow
 from modelyard.models import Hold, LedgerKind, User
 from tests.conftest import run_async
@@ -36,7 +37,7 @@ async def _setup(database_url: str, balance_nanos: int) -> tuple[AsyncEngine, in
 def test_concurrent_holds_never_exceed_the_balance(database_url: str) -> None:
     async def scenario() -> tuple[list[bool], int, int]:
         engine, user_id = await _setup(database_url, 1_000)
-        holds = Holds(session_factory(engine), ttl_seconds=60)
+        holds = Holds(session_factory(engine), create_writer(database_url, engine), ttl_seconds=60)
         # 25 requests of 70 nanos at once: 14 fit in 1,000 (980), the 15th would not.
         results = await asyncio.gather(*(holds.place(user_id, 70, f"gen-h{i}") for i in range(25)))
         async with session_factory(engine)() as session:
@@ -54,12 +55,11 @@ def test_release_gives_credit_back_once(database_url: str) -> None:
     async def scenario() -> tuple[set[str], set[str], int]:
         engine, user_id = await _setup(database_url, 500)
         sessions = session_factory(engine)
-        holds = Holds(sessions, ttl_seconds=60)
+        holds = Holds(sessions, create_writer(database_url, engine), ttl_seconds=60)
         assert await holds.place(user_id, 300, "gen-once")
-        async with sessions() as session, session.begin():
-            first = await holds_module.release(session, ["gen-once"])
-        async with sessions() as session, session.begin():
-            second = await holds_module.release(session, ["gen-once"])
+        writer = create_writer(database_url, engine)
+        first = await writer.run(partial(release_sync, generation_ids=["gen-once"]))
+        second = await writer.run(partial(release_sync, generation_ids=["gen-once"]))
         spendable = await holds.spendable_nanos(user_id)
         await engine.dispose()
         return first, second, spendable
@@ -73,7 +73,7 @@ def test_expired_holds_of_a_crashed_process_are_swept(database_url: str) -> None
     async def scenario() -> tuple[int, int, int, bool]:
         engine, user_id = await _setup(database_url, 900)
         sessions = session_factory(engine)
-        holds = Holds(sessions, ttl_seconds=60)
+        holds = Holds(sessions, create_writer(database_url, engine), ttl_seconds=60)
         assert await holds.place(user_id, 400, "gen-live")
         # What a process that died mid-request leaves behind: a hold past its expiry.
         async with sessions() as session, session.begin():
@@ -105,7 +105,7 @@ def test_a_hold_needs_the_whole_amount(database_url: str, amount: Decimal) -> No
 
     async def scenario() -> tuple[bool, bool]:
         engine, user_id = await _setup(database_url, nanos)
-        holds = Holds(session_factory(engine), ttl_seconds=60)
+        holds = Holds(session_factory(engine), create_writer(database_url, engine), ttl_seconds=60)
         too_much = await holds.place(user_id, nanos + 1, f"gen-big-{nanos}")
         exact = await holds.place(user_id, nanos, f"gen-exact-{nanos}")
         await engine.dispose()

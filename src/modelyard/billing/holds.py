@@ -15,11 +15,14 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from modelyard.db.writes import Writer
 from modelyard.kit.clock import utcnow
 from modelyard.models import Hold, User
 
@@ -35,8 +38,11 @@ class _Pending:
 
 
 class Holds:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], ttl_seconds: float) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], writer: Writer, ttl_seconds: float
+    ) -> None:
         self._sessions = sessions
+        self._writer = writer
         self._ttl = timedelta(seconds=ttl_seconds)
         self._pending: list[_Pending] = []
         self._drainer: asyncio.Task[None] | None = None
@@ -53,8 +59,12 @@ class Holds:
     async def _drain(self) -> None:
         while self._pending:
             batch, self._pending = self._pending, []
+            requests = [(item.user_id, item.amount_nanos, item.generation_id) for item in batch]
+            now = utcnow()
             try:
-                placed = await self._write(batch)
+                placed = await self._writer.run(
+                    partial(place_sync, requests=requests, now=now, ttl=self._ttl)
+                )
             except Exception as exc:
                 log.exception("placing holds failed")
                 for item in batch:
@@ -65,93 +75,95 @@ class Holds:
             for item, is_placed in zip(batch, placed, strict=True):
                 if item.future.done():  # the request was cancelled while its hold was being written
                     if is_placed:
-                        abandoned.append(item)
+                        abandoned.append(item.generation_id)
                 else:
                     item.future.set_result(is_placed)
             if abandoned:
-                await self._release([(i.generation_id, i.user_id) for i in abandoned])
-
-    async def _write(self, batch: list[_Pending]) -> list[bool]:
-        placed = [False] * len(batch)
-        now = utcnow()
-        # Rows are locked in user order, as everywhere else, so two processes cannot deadlock on PostgreSQL.
-        order = sorted(range(len(batch)), key=lambda i: batch[i].user_id)
-        async with self._sessions() as session, session.begin():
-            for index in order:
-                item = batch[index]
-                user_id = await session.scalar(
-                    update(User)
-                    .where(
-                        User.id == item.user_id,
-                        User.is_active.is_(True),
-                        User.balance_nanos - User.held_nanos >= item.amount_nanos,
-                    )
-                    .values(held_nanos=User.held_nanos + item.amount_nanos)
-                    .returning(User.id)
-                )
-                placed[index] = user_id is not None
-            rows = [
-                {
-                    "user_id": item.user_id,
-                    "generation_id": item.generation_id,
-                    "amount_nanos": item.amount_nanos,
-                    "created_at": now,
-                    "expires_at": now + self._ttl,
-                }
-                for item, is_placed in zip(batch, placed, strict=True)
-                if is_placed
-            ]
-            if rows:
-                await session.execute(insert(Hold), rows)
-        return placed
-
-    async def _release(self, holds: list[tuple[str, int]]) -> None:
-        async with self._sessions() as session, session.begin():
-            await release(session, [generation_id for generation_id, _ in holds])
+                await self._writer.run(partial(release_sync, generation_ids=abandoned))
 
     async def sweep(self) -> int:
         """Gives back the credit of holds whose request never settled (a crashed process). Each expired
         hold is deleted exactly once, even with several processes sweeping."""
-        async with self._sessions() as session, session.begin():
-            rows = (
-                await session.execute(
-                    delete(Hold).where(Hold.expires_at < utcnow()).returning(Hold.user_id, Hold.amount_nanos)
-                )
-            ).all()
-            await _unhold(session, [(user_id, amount) for user_id, amount in rows])
-        if rows:
-            log.warning("released %d expired holds", len(rows))
-        return len(rows)
+        swept = await self._writer.run(partial(sweep_sync, now=utcnow()))
+        if swept:
+            log.warning("released %d expired holds", swept)
+        return swept
 
     async def spendable_nanos(self, user_id: int) -> int:
         async with self._sessions() as session:
-            row = (
-                await session.execute(select(User.balance_nanos, User.held_nanos).where(User.id == user_id))
-            ).first()
+            query = select(User.balance_nanos, User.held_nanos).where(User.id == user_id)
+            row = (await session.execute(query)).first()
         return 0 if row is None else int(row[0] - row[1])
 
 
-async def release(session: AsyncSession, generation_ids: list[str]) -> set[str]:
+def place_sync(
+    connection: Connection, requests: list[tuple[int, int, str]], now: datetime, ttl: timedelta
+) -> list[bool]:
+    """Places each (user, amount, generation id) hold that fits. A user's holds in one batch are tried
+    together first (one statement), one by one only if together they do not fit."""
+    by_user: dict[int, list[int]] = defaultdict(list)
+    for index, (user_id, _, _) in enumerate(requests):
+        by_user[user_id].append(index)
+    placed = [False] * len(requests)
+    for user_id in sorted(by_user):  # rows locked in user order everywhere: no deadlocks on PostgreSQL
+        indices = by_user[user_id]
+        if len(indices) > 1 and _hold(connection, user_id, sum(requests[i][1] for i in indices)):
+            for index in indices:
+                placed[index] = True
+            continue
+        for index in indices:
+            placed[index] = _hold(connection, user_id, requests[index][1])
+    rows = [
+        {"user_id": u, "generation_id": g, "amount_nanos": a, "created_at": now, "expires_at": now + ttl}
+        for (u, a, g), is_placed in zip(requests, placed, strict=True)
+        if is_placed
+    ]
+    if rows:
+        connection.execute(insert(Hold), rows)
+    return placed
+
+
+def _hold(connection: Connection, user_id: int, amount_nanos: int) -> bool:
+    held = connection.scalar(
+        update(User)
+        .where(
+            User.id == user_id,
+            User.is_active.is_(True),
+            User.balance_nanos - User.held_nanos >= amount_nanos,
+        )
+        .values(held_nanos=User.held_nanos + amount_nanos)
+        .returning(User.id)
+    )
+    return held is not None
+
+
+def release_sync(connection: Connection, generation_ids: list[str]) -> set[str]:
     """Deletes these requests' holds and gives their credit back, in the caller's transaction. Returns the
     generation ids that still had a hold (one already swept is not released twice)."""
     if not generation_ids:
         return set()
-    rows = (
-        await session.execute(
-            delete(Hold)
-            .where(Hold.generation_id.in_(generation_ids))
-            .returning(Hold.generation_id, Hold.user_id, Hold.amount_nanos)
-        )
+    rows = connection.execute(
+        delete(Hold)
+        .where(Hold.generation_id.in_(generation_ids))
+        .returning(Hold.generation_id, Hold.user_id, Hold.amount_nanos)
     ).all()
-    await _unhold(session, [(user_id, amount) for _, user_id, amount in rows])
+    _unhold(connection, [(user_id, amount) for _, user_id, amount in rows])
     return {generation_id for generation_id, _, _ in rows}
 
 
-async def _unhold(session: AsyncSession, holds: list[tuple[int, int]]) -> None:
+def sweep_sync(connection: Connection, now: datetime) -> int:
+    rows = connection.execute(
+        delete(Hold).where(Hold.expires_at < now).returning(Hold.user_id, Hold.amount_nanos)
+    ).all()
+    _unhold(connection, [(user_id, amount) for user_id, amount in rows])
+    return len(rows)
+
+
+def _unhold(connection: Connection, holds: list[tuple[int, int]]) -> None:
     totals: dict[int, int] = defaultdict(int)
     for user_id, amount in holds:
         totals[user_id] += amount
-    for user_id in sorted(totals):  # a fixed order avoids deadlocks between concurrent transactions
-        await session.execute(
+    for user_id in sorted(totals):
+        connection.execute(
             update(User).where(User.id == user_id).values(held_nanos=User.held_nanos - totals[user_id])
         )

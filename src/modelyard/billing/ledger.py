@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from modelyard.kit.clock import utcnow
@@ -30,6 +31,11 @@ class UnknownUserError(LookupError):
 
 
 async def append(session: AsyncSession, entries: list[Entry]) -> dict[int, int]:
+    """`append_sync` in an async session's transaction."""
+    return await session.run_sync(lambda sync_session: append_sync(sync_session.connection(), entries))
+
+
+def append_sync(connection: Connection, entries: list[Entry]) -> dict[int, int]:
     """Writes the entries and moves the cached balances with them, in the caller's transaction.
 
     One conditional `UPDATE ... RETURNING` per user (no SELECT FOR UPDATE, so SQLite and PostgreSQL behave
@@ -44,7 +50,7 @@ async def append(session: AsyncSession, entries: list[Entry]) -> dict[int, int]:
     for user_id in sorted(by_user):  # a fixed order avoids deadlocks between concurrent batches
         user_entries = by_user[user_id]
         total = sum(entry.amount_nanos for entry in user_entries)
-        final = await session.scalar(
+        final = connection.scalar(
             update(User)
             .where(User.id == user_id)
             .values(balance_nanos=User.balance_nanos + total)
@@ -70,7 +76,7 @@ async def append(session: AsyncSession, entries: list[Entry]) -> dict[int, int]:
                 }
             )
     if rows:
-        await session.execute(insert(LedgerEntry), rows)
+        connection.execute(insert(LedgerEntry), rows)
     return balances
 
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.engine import Connection
 
 from modelyard.billing import holds, ledger
+from modelyard.db.writes import Writer
 from modelyard.models import LedgerKind, RequestLog
 
 log = logging.getLogger(__name__)
@@ -37,12 +38,12 @@ class Settlement:
 class SettlementWriter:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        writer: Writer,
         *,
         flush_seconds: float,
         max_batch: int,
     ) -> None:
-        self._sessions = sessions
+        self._writer = writer
         self._flush_seconds = flush_seconds
         self._max_batch = max_batch
         self._queue: list[Settlement] = []
@@ -98,8 +99,13 @@ class SettlementWriter:
             for item in batch
             if item.cost_nanos
         ]
-        async with self._sessions() as session, session.begin():
-            await holds.release(session, [item.generation_id for item in batch])
-            await ledger.append(session, entries)
-            await session.execute(insert(RequestLog), [item.request_log for item in batch])
+        generation_ids = [item.generation_id for item in batch]
+        logs = [item.request_log for item in batch]
+
+        def settle(connection: Connection) -> None:
+            holds.release_sync(connection, generation_ids)
+            ledger.append_sync(connection, entries)
+            connection.execute(insert(RequestLog), logs)
+
+        await self._writer.run(settle)
         del self._queue[: len(batch)]
