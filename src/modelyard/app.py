@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import orjson
@@ -17,6 +17,7 @@ from starlette.routing import Route as HttpRoute
 from starlette.types import Receive, Scope, Send
 
 from modelyard.api import admin as admin_api
+from modelyard.api import alerts as alerts_api
 from modelyard.api import balance as balance_api
 from modelyard.billing.codes import FailureLimiter
 from modelyard.billing.holds import Holds
@@ -25,6 +26,7 @@ from modelyard.db.engine import create_engine, session_factory
 from modelyard.db.writes import create_writer
 from modelyard.errors import AppError, error_response, install_error_handlers
 from modelyard.kit.secrets import SecretBox
+from modelyard.notify.notifier import Notifier
 from modelyard.relay.cache import GatewayCache
 from modelyard.relay.chat import ChatRelay
 from modelyard.relay.models_api import ModelsApi
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 
 INVALIDATE_CHANNEL = "modelyard:invalidate"
 HOLD_SWEEP_SECONDS = 30.0
+# On shutdown, alerts still being delivered (or waiting to retry) get this long before they are dropped.
+ALERT_SHUTDOWN_GRACE_SECONDS = 5.0
 # OpenAI's SDKs call {base}/chat/completions with base .../v1; OpenRouter's use .../api/v1.
 API_PREFIXES = ("/v1", "/api/v1")
 _RELAYED = ("chat/completions", "completions", "embeddings")
@@ -54,16 +58,22 @@ def create_app(settings: Settings) -> FastAPI:
         # A hold outlives any request that can still settle it: the upstream's total timeout, plus a margin.
         db_writer = create_writer(settings.database_url_resolved, engine)
         holds = Holds(sessions, db_writer, ttl_seconds=settings.upstream_total_timeout_seconds + 60)
-        writer = SettlementWriter(
-            db_writer, flush_seconds=settings.writer_flush_seconds, max_batch=settings.writer_max_batch
-        )
-        await writer.start()
         # One pooled client for every upstream: keep-alive connections are what makes a relay cheap.
         http = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=60),
             auto_decompress=True,
             skip_auto_headers=("User-Agent",),
         )
+        notifier = Notifier(settings, http, secret_key)
+        notifier.start()
+        writer = SettlementWriter(
+            db_writer,
+            flush_seconds=settings.writer_flush_seconds,
+            max_batch=settings.writer_max_batch,
+            alert_threshold_nanos=notifier.default_threshold_nanos,
+            on_low_balance=notifier.submit,
+        )
+        await writer.start()
         timeout = aiohttp.ClientTimeout(
             total=settings.upstream_total_timeout_seconds,
             sock_connect=settings.upstream_connect_timeout_seconds,
@@ -81,6 +91,7 @@ def create_app(settings: Settings) -> FastAPI:
             models=ModelsApi(cache),
             sessions=sessions,
             code_guesses=FailureLimiter(),
+            notifier=notifier,
         )
         app.state.gateway = gateway
         tasks = [
@@ -96,6 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await writer.stop()  # every queued charge is written before the process exits
+            await notifier.stop(ALERT_SHUTDOWN_GRACE_SECONDS)
             await db_writer.close()
             await http.close()
             if redis is not None:
@@ -110,6 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(balance_api.router)
+    app.include_router(alerts_api.router)
     app.include_router(balance_api.openrouter_router)
     app.include_router(admin_api.router)
 
@@ -132,6 +145,13 @@ def create_app(settings: Settings) -> FastAPI:
     async def get_model(request: Request) -> Response:
         return await gateway(request).models.get_model(request)
 
+    def catalogue(method: str) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            handler: Callable[[Request], Awaitable[Response]] = getattr(gateway(request).models, method)
+            return await handler(request)
+
+        return endpoint
+
     async def health(_request: Request) -> Response:
         return Response(orjson.dumps({"status": "ok"}), media_type="application/json")
 
@@ -142,7 +162,18 @@ def create_app(settings: Settings) -> FastAPI:
         app.router.routes.append(HttpRoute(f"{prefix}/completions", completions, methods=["POST"]))
         app.router.routes.append(HttpRoute(f"{prefix}/embeddings", embeddings, methods=["POST"]))
         app.router.routes.append(HttpRoute(f"{prefix}/models", list_models, methods=["GET"]))
-        app.router.routes.append(HttpRoute(f"{prefix}/models/{{slug:path}}", get_model, methods=["GET"]))
+        app.router.routes.append(
+            HttpRoute(f"{prefix}/models/count", catalogue("count_models"), methods=["GET"])
+        )
+    # OpenRouter's catalogue paths answer `{"data": ...}`; the OpenAI path below answers the bare model.
+    for path, handler in (
+        ("/api/v1/models/{author}/{slug}/endpoints", "get_endpoints"),
+        ("/api/v1/models/{author}/{slug}", "get_model_data"),
+        ("/api/v1/model/{author}/{slug}", "get_model_data"),
+        ("/api/v1/providers", "list_providers"),
+    ):
+        app.router.routes.append(HttpRoute(path, catalogue(handler), methods=["GET"]))
+    app.router.routes.append(HttpRoute("/v1/models/{slug:path}", get_model, methods=["GET"]))
     app.router.routes.append(HttpRoute("/health", health, methods=["GET"]))
     return app
 

@@ -19,6 +19,11 @@ from modelyard.accounts.service import AccountError, create_user, get_user_by_em
 from modelyard.billing import ledger
 from modelyard.billing.codes import CodeError, create_batch
 from modelyard.catalog.importer import CatalogFormatError, catalog_is_empty, import_models, load_document
+from modelyard.catalog.sync import DEFAULT_URL as DEFAULT_CATALOG_URL
+from modelyard.catalog.sync import SyncError
+from modelyard.catalog.sync import apply as apply_sync
+from modelyard.catalog.sync import download as download_catalogue
+from modelyard.catalog.sync import plan as plan_sync
 from modelyard.channels.service import (
     ChannelError,
     add_channel,
@@ -232,6 +237,7 @@ def credits_grant(
         fail(f"AMOUNT_USD must be a number of US dollars with at most 9 decimals, got {amount_usd!r}")
     if amount == 0:
         fail("AMOUNT_USD must not be zero")
+    settings = settings_or_exit()
 
     async def work(session: AsyncSession) -> str:
         user = await get_user_by_email(session, email)
@@ -246,10 +252,11 @@ def credits_grant(
                     note=note,
                 )
             ],
+            alert_threshold_nanos=settings.low_balance_threshold_nanos,
         )
         return f"{user.email}: balance ${nanos_to_usd_str(balances[user.id])}"
 
-    typer.echo(run(settings_or_exit(), work, notify=True))
+    typer.echo(run(settings, work, notify=True))
 
 
 @keys_app.command("create")
@@ -412,6 +419,45 @@ def codes_create(
     )
     for code in created:
         typer.echo(code)
+
+
+@catalog_app.command("sync")
+def catalog_sync(
+    url: Annotated[str, typer.Option(help="An OpenRouter-format /api/v1/models URL")] = DEFAULT_CATALOG_URL,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the changes, apply nothing")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Also replace prices set by hand")] = False,
+    confirm: Annotated[
+        bool,
+        typer.Option("--confirm", help="Also apply prices that drop to zero or move more than the factor"),
+    ] = False,
+    max_change_factor: Annotated[
+        float, typer.Option(help="A price moving more than this factor is held for --confirm")
+    ] = 3.0,
+) -> None:
+    """Download a catalogue, show the differences (+ added, - removed, ~ price, ! held, = kept), apply."""
+    if max_change_factor <= 1:
+        fail("--max-change-factor must be greater than 1")
+    settings = settings_or_exit()
+    try:
+        models = asyncio.run(download_catalogue(url))
+    except SyncError as exc:
+        fail(str(exc))
+
+    async def work(session: AsyncSession) -> list[str]:
+        sync_plan = await plan_sync(
+            session, models, max_change_factor=Decimal(str(max_change_factor)), force=force, confirm=confirm
+        )
+        if not dry_run:
+            await apply_sync(session, sync_plan)
+        lines = sync_plan.lines() or ["no changes"]
+        summary = (
+            f"{len(sync_plan.added)} added, {len(sync_plan.removed)} removed, {len(sync_plan.changed)} price "
+            f"changes, {len(sync_plan.held)} held, {len(sync_plan.kept)} kept"
+        )
+        return [*lines, ("dry run: nothing applied; " if dry_run else "applied: ") + summary]
+
+    for line in run(settings, work, notify=not dry_run):
+        typer.echo(line)
 
 
 @ledger_app.command("verify")

@@ -7,8 +7,10 @@ import secrets
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from modelyard.kit.money import MoneyError, nanos_to_usd_str, usd_to_nanos
 
 SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 
@@ -44,6 +46,23 @@ class Settings(BaseSettings):
 
     auto_import_catalog: bool = True
 
+    # Low-balance alerts (see notify/). The threshold users get until they choose their own, in USD.
+    low_balance_threshold_usd: str = "1"
+    # Email goes out through this SMTP server; unset means no email alerts (webhooks still work).
+    smtp_host: str | None = None
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "Modelyard <alerts@localhost>"
+    # Each alert is tried this often per channel, waiting base × 2^(attempt-1) seconds between tries.
+    alert_max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
+    alert_retry_base_seconds: Annotated[float, Field(gt=0)] = 2.0
+    alert_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    # Webhooks to loopback, private and link-local addresses are refused unless this is set: users choose
+    # the URL, and the server must not become their way into its own network.
+    alert_webhook_allow_private_networks: bool = False
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
@@ -60,6 +79,40 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
+    @field_validator("low_balance_threshold_usd")
+    @classmethod
+    def _check_threshold(cls, value: str) -> str:
+        try:
+            nanos = usd_to_nanos(value.strip())
+        except MoneyError as exc:
+            raise ValueError(f"must be a USD amount such as 1 or 2.50 ({exc})") from None
+        if nanos < 0:
+            raise ValueError("must not be negative")
+        return nanos_to_usd_str(nanos)
+
+    @field_validator("smtp_host", "smtp_username")
+    @classmethod
+    def _empty_is_unset(cls, value: str | None) -> str | None:
+        return None if value is not None and not value.strip() else value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _check_from(cls, value: str) -> str:
+        if "@" not in value or any(c in value for c in "\r\n"):
+            raise ValueError('must be an address such as "Modelyard <alerts@example.com>"')
+        return value
+
+    @field_validator("smtp_password", mode="before")
+    @classmethod
+    def _empty_password_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _check_smtp_login(self) -> Settings:
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("MODELYARD_SMTP_USERNAME and MODELYARD_SMTP_PASSWORD go together")
+        return self
+
     @field_validator("log_level")
     @classmethod
     def _check_log_level(cls, value: str) -> str:
@@ -67,6 +120,10 @@ class Settings(BaseSettings):
         if value not in {"critical", "error", "warning", "info", "debug"}:
             raise ValueError("must be one of critical, error, warning, info, debug")
         return value
+
+    @property
+    def low_balance_threshold_nanos(self) -> int:
+        return usd_to_nanos(self.low_balance_threshold_usd)
 
     @property
     def database_url_resolved(self) -> str:
@@ -110,6 +167,6 @@ def load_settings(**overrides: object) -> Settings:
         problems = []
         for err in exc.errors():
             field = ".".join(str(part) for part in err["loc"])
-            problems.append(f"MODELYARD_{field.upper()}: {err['msg']}")
+            problems.append(f"MODELYARD_{field.upper()}: {err['msg']}" if field else err["msg"])
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems)) from None
     return settings.with_secret()

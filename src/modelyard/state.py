@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from modelyard.billing.codes import FailureLimiter
 from modelyard.billing.holds import Holds
+from modelyard.notify.notifier import Notifier
 from modelyard.relay.cache import GatewayCache
 from modelyard.relay.chat import ChatRelay
 from modelyard.relay.models_api import ModelsApi
@@ -31,3 +32,5 @@ class Gateway:
     sessions: async_sessionmaker[AsyncSession]
     # Failed redemption-code guesses per user (in this process).
     code_guesses: FailureLimiter
+    # Low-balance alert delivery, and the alert settings the account API needs (default threshold, ...).
+    notifier: Notifier

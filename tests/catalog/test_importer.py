@@ -266,10 +266,13 @@ def test_a_price_that_is_not_a_usable_number_changes_nothing(
     changed = {**BUNDLED_MODELS["openai/gpt-4o"], "pricing": {"prompt": "0.000009", "completion": "0.00009"}}
     new = {"id": "acme/new-2", "pricing": {"prompt": "0.000001", "completion": "0"}}
     bad = {"id": "acme/bad", "pricing": pricing}
-    models = load_document(write(tmp_path, document(changed, new, bad)))
-
+    # Loading the document checks every price, so a bad one is refused before anything is imported; the
+    # importer checks again for documents that did not come through load_document.
+    with pytest.raises(CatalogFormatError) as loading:
+        load_document(write(tmp_path, document(changed, new, bad)))
+    assert message in str(loading.value)
     with pytest.raises(CatalogFormatError) as raised:
-        import_into(catalog_url, models)
+        import_into(catalog_url, [changed, new, bad])
 
     assert message in str(raised.value)
     assert count(catalog_url, "catalog_models") == 549

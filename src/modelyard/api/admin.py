@@ -40,6 +40,7 @@ async def grant_credits(
             admin_id=admin.user_id,
             note=body.note,
             idempotency_key=idempotency_key,
+            alert_threshold_nanos=gateway.notifier.default_threshold_nanos,
         )
     except credits.CreditsError as exc:
         raise AppError(404 if "no user" in str(exc) else 400, str(exc)) from None

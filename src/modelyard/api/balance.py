@@ -103,7 +103,12 @@ async def redeem_code(body: RedeemIn, principal: ApiKeyPrincipal, gateway: Gatew
             headers={"Retry-After": str(max(1, round(wait)))},
         )
     try:
-        redeemed = await codes.redeem(gateway.sessions, principal.user_id, body.code)
+        redeemed = await codes.redeem(
+            gateway.sessions,
+            principal.user_id,
+            body.code,
+            alert_threshold_nanos=gateway.notifier.default_threshold_nanos,
+        )
     except codes.AlreadyRedeemedError as exc:
         raise AppError(409, str(exc)) from None
     except codes.CodeError as exc:

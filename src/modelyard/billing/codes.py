@@ -93,9 +93,16 @@ async def create_batch(
     return batch, codes
 
 
-async def redeem(sessions: async_sessionmaker[AsyncSession], user_id: int, code: str) -> Redeemed:
+async def redeem(
+    sessions: async_sessionmaker[AsyncSession],
+    user_id: int,
+    code: str,
+    *,
+    alert_threshold_nanos: int | None = None,
+) -> Redeemed:
     """One transaction: a conditional increment of the code's use count (so concurrent redemptions can never
-    exceed max uses), the user's redemption row (unique per code and user) and the ledger entry."""
+    exceed max uses), the user's redemption row (unique per code and user) and the ledger entry.
+    `alert_threshold_nanos`: see `ledger.append_sync`."""
     now = utcnow()
     code_hash = hash_code(code)
     try:
@@ -135,6 +142,7 @@ async def redeem(sessions: async_sessionmaker[AsyncSession], user_id: int, code:
                         idempotency_key=f"redeem:{code_id}:{user_id}",
                     )
                 ],
+                alert_threshold_nanos=alert_threshold_nanos,
             )
     except IntegrityError:
         raise AlreadyRedeemedError("You have already redeemed this code") from None

@@ -38,9 +38,11 @@ async def grant(
     admin_id: int | None,
     note: str | None,
     idempotency_key: str | None,
+    alert_threshold_nanos: int | None = None,
 ) -> tuple[LedgerEntry, bool]:
     """Adds (or, negative, removes) credit. Returns the entry and whether it is new: a retried call with the
-    same idempotency key returns the first call's entry and changes nothing."""
+    same idempotency key returns the first call's entry and changes nothing. `alert_threshold_nanos`: see
+    `ledger.append_sync`."""
     if amount_nanos == 0:
         raise CreditsError("amount must not be zero")
     key = f"grant:{idempotency_key}" if idempotency_key else None
@@ -58,7 +60,7 @@ async def grant(
     )
     try:
         async with sessions() as session, session.begin():
-            await ledger.append(session, [entry])
+            await ledger.append(session, [entry], alert_threshold_nanos=alert_threshold_nanos)
     except IntegrityError:
         # The same key raced us; its entry is the answer.
         if key is not None and (existing := await _by_key(sessions, key)) is not None:

@@ -45,7 +45,11 @@ def bundled_catalog_bytes() -> bytes:
 
 
 def load_document(path: Path | None) -> list[dict[str, Any]]:
-    raw = bundled_catalog_bytes() if path is None else path.read_bytes()
+    return validate_document(bundled_catalog_bytes() if path is None else path.read_bytes())
+
+
+def validate_document(raw: bytes) -> list[dict[str, Any]]:
+    """The models of an OpenRouter `/api/v1/models` document, checked (prices parse, ids are unique)."""
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -64,6 +68,7 @@ def load_document(path: Path | None) -> list[dict[str, Any]]:
         if entry["id"] in seen:
             raise CatalogFormatError(f"model #{index}: {entry['id']} appears more than once")
         seen.add(entry["id"])
+        parse_prices(entry["id"], entry["pricing"])  # a price that does not parse rejects the whole document
     return models
 
 
@@ -111,8 +116,10 @@ def _model_values(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def import_models(session: AsyncSession, models: list[dict[str, Any]]) -> ImportResult:
-    """Upsert by slug. Prices an operator set by hand (is_manual) are kept."""
+async def import_models(
+    session: AsyncSession, models: list[dict[str, Any]], *, force_prices: bool = False
+) -> ImportResult:
+    """Upsert by slug. Prices an operator set by hand (is_manual) are kept unless `force_prices`."""
     parsed = [
         (_model_values(entry), parse_prices(entry["id"], entry.get("pricing") or {})) for entry in models
     ]
@@ -134,7 +141,8 @@ async def import_models(session: AsyncSession, models: list[dict[str, Any]]) -> 
         price = prices.get(row.id)
         if price is None:
             session.add(ModelPrice(model_id=row.id, **price_values))
-        elif not price.is_manual:
+        elif force_prices or not price.is_manual:
+            price.is_manual = False
             for key, value in price_values.items():
                 setattr(price, key, value)
         updated += 1

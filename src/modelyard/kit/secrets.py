@@ -57,3 +57,25 @@ class SecretBox:
 
 def constant_time_equals(left: str, right: str) -> bool:
     return hmac.compare_digest(left.encode(), right.encode())
+
+
+def webhook_signing_key(secret_key: str, user_id: int) -> str:
+    """The key a user's webhooks are signed with, derived (HKDF) from the server's secret key: nothing to
+    store, one per user (so no user can forge another's alerts), the same in every server process. Hex, as
+    the alert settings API shows it."""
+    return (
+        HKDF(
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=b"modelyard",
+            info=f"webhook-signing:{user_id}".encode(),
+        )
+        .derive(secret_key.encode())
+        .hex()
+    )
+
+
+def webhook_signature(key: str, body: bytes) -> str:
+    """The `X-Modelyard-Signature` header value: `sha256=` + hex HMAC-SHA256 of the raw body, keyed with the
+    key's text as the user sees it."""
+    return "sha256=" + hmac.new(key.encode(), body, hashlib.sha256).hexdigest()

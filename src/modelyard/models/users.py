@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, String
+from sqlalchemy import BigInteger, Boolean, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from modelyard.db.base import Base, BigIntPK, UTCDateTime
@@ -27,4 +27,12 @@ class User(Base):
     balance_nanos: Mapped[int] = mapped_column(BigInteger, default=0)
     # Sum of this user's open holds (requests in flight); spendable = balance - held.
     held_nanos: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Low-balance alerts (billing/alerts.py). None = the server's MODELYARD_LOW_BALANCE_THRESHOLD_USD.
+    low_balance_threshold_nanos: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # None = the account's own email; "" = no email alerts.
+    alert_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    alert_webhook_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    # Set (with a conditional update, so only one process alerts) when a charge leaves the balance below
+    # the threshold; cleared when the balance is back at or above it. One alert per period below.
+    is_low_balance_alerted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -47,8 +46,6 @@ class CatalogView:
     # Every active model in OpenRouter's `/models` shape, newest first.
     documents: list[dict[str, Any]] = field(default_factory=list)
     by_slug: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # The default `/models` answer (text-output models), serialised once per catalogue change.
-    list_document: bytes = b'{"object":"list","data":[],"total_count":0,"links":{"next":null}}'
     version: tuple[int, datetime | None] = (0, None)
 
 
@@ -104,19 +101,10 @@ class GatewayCache:
                 max_completion_tokens=model.max_completion_tokens,
             )
             documents.append(_model_document(model, price))
-        text_models = [d for d in documents if "text" in (d["architecture"].get("output_modalities") or [])]
         self.catalog = CatalogView(
             models=models,
             documents=documents,
             by_slug={d["id"]: d for d in documents},
-            list_document=orjson.dumps(
-                {
-                    "object": "list",
-                    "data": text_models,
-                    "total_count": len(text_models),
-                    "links": {"next": None},
-                }
-            ),
             version=version,
         )
 

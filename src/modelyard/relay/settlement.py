@@ -4,6 +4,10 @@ all. A failed batch is retried, never dropped; on shutdown everything queued is 
 exits. A hard crash loses at most the batch window (`writer_flush_seconds`, 50 ms) of settlements: their holds
 stay in the database and are swept when they expire, so no credit stays locked, but those requests go
 uncharged.
+
+After each batch's charges, the same transaction flags the users the batch took below their low-balance
+threshold (one statement, billing/alerts.py); once it commits, their alerts are handed to `on_low_balance`
+(the notifier's queue), which never blocks.
 """
 
 from __future__ import annotations
@@ -11,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
-from modelyard.billing import holds, ledger
+from modelyard.billing import alerts, holds, ledger
 from modelyard.db.writes import Writer
 from modelyard.models import LedgerKind, RequestLog
 
@@ -42,10 +47,16 @@ class SettlementWriter:
         *,
         flush_seconds: float,
         max_batch: int,
+        alert_threshold_nanos: int | None = None,
+        on_low_balance: Callable[[list[alerts.LowBalance]], None] | None = None,
     ) -> None:
+        """`alert_threshold_nanos` (the server's default threshold) and `on_low_balance` turn on low-balance
+        detection."""
         self._writer = writer
         self._flush_seconds = flush_seconds
         self._max_batch = max_batch
+        self._alert_threshold_nanos = alert_threshold_nanos
+        self._on_low_balance = on_low_balance
         self._queue: list[Settlement] = []
         self._wakeup = asyncio.Event()
         self._stopping = False
@@ -101,11 +112,20 @@ class SettlementWriter:
         ]
         generation_ids = [item.generation_id for item in batch]
         logs = [item.request_log for item in batch]
+        threshold = self._alert_threshold_nanos if self._on_low_balance is not None else None
 
-        def settle(connection: Connection) -> None:
+        def settle(connection: Connection) -> list[alerts.LowBalance]:
             holds.release_sync(connection, generation_ids)
             ledger.append_sync(connection, entries)
             connection.execute(insert(RequestLog), logs)
+            if threshold is None or not entries:
+                return []
+            return alerts.flag_low_balances_sync(connection, (e.user_id for e in entries), threshold)
 
-        await self._writer.run(settle)
+        low = await self._writer.run(settle)
         del self._queue[: len(batch)]
+        if low and self._on_low_balance is not None:
+            try:
+                self._on_low_balance(low)
+            except Exception:  # an alert must never cost a charge: the batch is written, carry on
+                log.exception("queueing low-balance alerts failed")

@@ -1,0 +1,1 @@
+"""Delivery of notifications (low-balance alerts) by email and signed webhooks, off the request path."""
