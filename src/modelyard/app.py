@@ -21,6 +21,7 @@ from modelyard.api import alerts as alerts_api
 from modelyard.api import balance as balance_api
 from modelyard.billing.codes import FailureLimiter
 from modelyard.billing.holds import Holds
+from modelyard.catalog.sync import SyncError, sync_catalog
 from modelyard.config import Settings
 from modelyard.db.engine import create_engine, session_factory
 from modelyard.db.writes import create_writer
@@ -100,6 +101,14 @@ def create_app(settings: Settings) -> FastAPI:
         ]
         if redis is not None:
             tasks.append(asyncio.create_task(_listen_for_invalidations(gateway, redis)))
+        if settings.catalog_sync_interval is not None:
+            tasks.append(
+                asyncio.create_task(
+                    _sync_catalog_periodically(
+                        gateway, settings.catalog_sync_url, settings.catalog_sync_interval
+                    )
+                )
+            )
         try:
             yield
         finally:
@@ -236,6 +245,27 @@ async def _refresh_periodically(gateway: Gateway, interval: float) -> None:
             await gateway.cache.refresh()
         except Exception:
             log.exception("refreshing the gateway cache failed; keeping the previous copy")
+
+
+async def _sync_catalog_periodically(gateway: Gateway, url: str, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            lines = await sync_catalog(
+                gateway.sessions,
+                url,
+                dry_run=False,
+                force=False,
+                confirm=False,
+                applied=gateway.cache.refresh,
+            )
+        except SyncError as exc:
+            log.warning("scheduled catalogue sync: %s", exc)
+        except Exception:
+            log.exception("scheduled catalogue sync failed")
+        else:
+            for line in lines:
+                log.info("catalogue sync: %s", line)
 
 
 async def _sweep_periodically(holds: Holds, interval: float) -> None:

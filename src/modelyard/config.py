@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     stream_keepalive_seconds: Annotated[float, Field(gt=0)] = 15.0
 
     auto_import_catalog: bool = True
+    # Catalogue sync on a schedule (seconds; unset = never): what `modelyard catalog sync` does without
+    # --force or --confirm, so prices set by hand and suspicious moves are never applied unattended.
+    catalog_sync_interval: Annotated[float | None, Field(gt=0)] = None
+    catalog_sync_url: str = "https://openrouter.ai/api/v1/models?output_modalities=all"
 
     # Low-balance alerts (see notify/). The threshold users get until they choose their own, in USD.
     low_balance_threshold_usd: str = "1"

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from aiohttp import web
 
-from tests.conftest import Cli, query
+from tests.conftest import Cli, Env, Server, query, wait_until
 from tests.fakes.server import FakeServer
 
 CATALOG = json.loads(
@@ -145,3 +147,55 @@ def test_a_failed_or_malformed_download_changes_nothing(
 
 
 BY_ID = {m["id"]: m for m in CATALOG["data"]}
+
+
+def test_admin_api_and_schedule_sync(
+    cli: Cli, env: Env, catalogue: FakeCatalogue, database_url: str, server_factory: Callable[[Env], Server]
+) -> None:
+    url = f"{catalogue.base_url}/api/v1/models"
+    catalogue.document = CATALOG
+    cli("catalog", "sync", "--url", url, "--confirm", "--force")
+    cli("users", "create", "catalog-admin@example.com", "--password", "correct-horse-battery", "--admin")
+    admin = cli("keys", "create", "catalog-admin@example.com", "--name", "a").stdout.strip().splitlines()[-1]
+    user = cli.create_user_with_key("catalog-user@example.com")
+    scheduled = Env(
+        env.data_dir,
+        env.database_url,
+        {**env.extra, "MODELYARD_CATALOG_SYNC_INTERVAL": "0.3", "MODELYARD_CATALOG_SYNC_URL": url},
+    )
+    server = server_factory(scheduled)
+
+    def gpt4o_prompt() -> str:
+        models = httpx.get(
+            f"{server.url}/api/v1/models", params={"include_unavailable": "true", "q": "openai/gpt-4o"}
+        ).json()["data"]
+        prompt: str = next(m for m in models if m["id"] == "openai/gpt-4o")["pricing"]["prompt"]
+        return prompt
+
+    # The schedule applies ordinary changes on its own, and the API answers with the new price at once.
+    catalogue.document = with_changes(**{"openai/gpt-4o": "0.000003"})
+    wait_until(lambda: gpt4o_prompt() == "0.000003", what="the scheduled sync")
+    # It never applies a suspicious change unattended; an admin can, through the API.
+    catalogue.document = with_changes(**{"openai/gpt-4o": "0.00003"})
+    time.sleep(1)
+    assert gpt4o_prompt() == "0.000003"
+    body = {"url": url, "confirm": True}
+    forbidden = httpx.post(
+        f"{server.url}/api/admin/catalog/sync", json=body, headers={"Authorization": f"Bearer {user}"}
+    )
+    assert forbidden.status_code == 403
+    dry = httpx.post(
+        f"{server.url}/api/admin/catalog/sync",
+        json={**body, "dry_run": True},
+        headers={"Authorization": f"Bearer {admin}"},
+    ).json()
+    assert dry["applied"] is False and any(
+        "openai/gpt-4o prompt: $3 -> $30" in line for line in dry["changes"]
+    )
+    assert gpt4o_prompt() == "0.000003"
+    done = httpx.post(
+        f"{server.url}/api/admin/catalog/sync", json=body, headers={"Authorization": f"Bearer {admin}"}
+    )
+    assert done.status_code == 200 and done.json()["applied"] is True
+    assert gpt4o_prompt() == "0.00003"
+    catalogue.document = CATALOG

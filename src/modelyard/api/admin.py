@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
+from pydantic import BaseModel, Field
 
 from modelyard.api.deps import AdminPrincipal, GatewayDep
 from modelyard.api.schemas import CodesIn, CodesOut, GrantIn, TransactionOut, parse_usd
 from modelyard.billing import codes, credits
+from modelyard.catalog.sync import DEFAULT_URL, SyncError, sync_catalog
 from modelyard.errors import AppError
 from modelyard.kit.money import nanos_to_usd_str
 
@@ -70,3 +72,31 @@ async def create_codes(body: CodesIn, admin: AdminPrincipal, gateway: GatewayDep
         max_uses=body.max_uses,
         expires_at=body.expires_at,
     )
+
+
+class CatalogSyncIn(BaseModel):
+    url: str | None = Field(default=None, description="An OpenRouter-format /api/v1/models URL")
+    dry_run: bool = False
+    force: bool = Field(default=False, description="Also replace prices set by hand")
+    confirm: bool = Field(default=False, description="Also apply prices that drop to zero or move past 3x")
+
+
+class CatalogSyncOut(BaseModel):
+    applied: bool
+    changes: list[str] = Field(description="+ added, - removed, ~ price change, ! held, = kept")
+
+
+@router.post("/api/admin/catalog/sync", response_model=CatalogSyncOut, summary="Sync the model catalogue")
+async def catalog_sync(body: CatalogSyncIn, admin: AdminPrincipal, gateway: GatewayDep) -> CatalogSyncOut:
+    try:
+        lines = await sync_catalog(
+            gateway.sessions,
+            body.url or DEFAULT_URL,
+            dry_run=body.dry_run,
+            force=body.force,
+            confirm=body.confirm,
+            applied=gateway.cache.refresh,
+        )
+    except SyncError as exc:
+        raise AppError(502, str(exc), metadata={"error_type": "provider_unavailable"}) from None
+    return CatalogSyncOut(applied=not body.dry_run, changes=lines)

@@ -7,6 +7,7 @@ or ten times dearer. A failed or malformed download changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import aiohttp
 import orjson
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from modelyard.catalog.importer import CatalogFormatError, import_models, parse_prices, validate_document
 from modelyard.kit.money import nanos_to_usd_str
@@ -165,3 +166,24 @@ def parse_document(raw: bytes) -> list[dict[str, Any]]:
         return validate_document(raw)
     except (CatalogFormatError, orjson.JSONDecodeError) as exc:
         raise SyncError(f"not a catalogue: {exc}") from None
+
+
+async def sync_catalog(
+    sessions: async_sessionmaker[AsyncSession],
+    url: str,
+    *,
+    dry_run: bool,
+    force: bool,
+    confirm: bool,
+    applied: Callable[[], Awaitable[None]] | None = None,
+) -> list[str]:
+    """Downloads, plans and (unless a dry run) applies a sync in one transaction; `applied` then runs (the
+    server passes its cache refresh, so the new prices bill the next request)."""
+    models = await download(url)
+    async with sessions() as session, session.begin():
+        sync_plan = await plan(session, models, force=force, confirm=confirm)
+        if not dry_run:
+            await apply(session, sync_plan)
+    if not dry_run and applied is not None:
+        await applied()
+    return sync_plan.lines()
