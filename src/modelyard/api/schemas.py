@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
 from modelyard.kit.money import MoneyError, nanos_to_usd_str, usd_to_nanos
 from modelyard.models import LedgerEntry
@@ -66,36 +67,40 @@ class RedeemOut(BaseModel):
     balance: str
 
 
+def _usd(value: object) -> str:
+    if not isinstance(value, str | int | float | Decimal) or isinstance(value, bool):
+        raise ValueError('must be a USD amount such as "10.50"')
+    return nanos_to_usd_str(parse_usd(value))
+
+
+# A USD amount in, normalised to its exact decimal string (at most 9 decimals, never a float).
+UsdAmount = Annotated[str, BeforeValidator(_usd)]
+
+
 class GrantIn(BaseModel):
-    amount: str = Field(description='USD to add (negative to take away), e.g. "10" or "2.50"')
+    amount: UsdAmount = Field(description='USD to add (negative to take away), e.g. "10" or "2.50"')
     note: str | None = Field(default=None, max_length=500)
 
-    @field_validator("amount", mode="before")
+    @field_validator("amount")
     @classmethod
-    def _amount(cls, value: object) -> str:
-        if not isinstance(value, str | int | float | Decimal) or isinstance(value, bool):
-            raise ValueError('must be a USD amount such as "10.50"')
-        nanos = parse_usd(value)
-        if nanos == 0:
+    def _not_zero(cls, value: str) -> str:
+        if Decimal(value) == 0:
             raise ValueError("must not be zero")
-        return nanos_to_usd_str(nanos)
+        return value
 
 
 class CodesIn(BaseModel):
     count: int = Field(ge=1, le=10_000)
-    amount: str = Field(description="USD each code is worth")
+    amount: UsdAmount = Field(description="USD each code is worth")
     max_uses: int = Field(default=1, ge=1, le=1_000_000)
     expires_at: datetime | None = None
 
-    @field_validator("amount", mode="before")
+    @field_validator("amount")
     @classmethod
-    def _amount(cls, value: object) -> str:
-        if not isinstance(value, str | int | float | Decimal) or isinstance(value, bool):
-            raise ValueError('must be a USD amount such as "5"')
-        nanos = parse_usd(value)
-        if nanos <= 0:
+    def _positive(cls, value: str) -> str:
+        if Decimal(value) <= 0:
             raise ValueError("must be positive")
-        return nanos_to_usd_str(nanos)
+        return value
 
 
 class CodesOut(BaseModel):

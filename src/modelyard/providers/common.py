@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import orjson
+
 from modelyard.providers.base import UnsupportedFeature
+from modelyard.providers.errors import FailureKind, UpstreamFailure
 
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[\w=.+-]+)*;base64,(?P<data>.*)$", re.DOTALL)
 
@@ -82,3 +85,43 @@ def reject_unless_default(body: dict[str, Any], provider: str, fields: dict[str,
     for name, default in fields.items():
         if name in body and not is_default(body[name], default):
             raise UnsupportedFeature(name, provider)
+
+
+def image_url(part: dict[str, Any], provider: str) -> str:
+    """The URL (http(s) or data:) of an OpenAI `image_url` content part."""
+    image = part.get("image_url")
+    url = image.get("url") if isinstance(image, dict) else image
+    if not isinstance(url, str):
+        raise UnsupportedFeature("image_url without a url", provider)
+    return url
+
+
+def tool_arguments(call: dict[str, Any], provider: str) -> Any:
+    """An assistant tool call's arguments (a JSON string in OpenAI's format) as the object they encode."""
+    function = call.get("function") or {}
+    try:
+        return orjson.loads(function.get("arguments") or "{}")
+    except orjson.JSONDecodeError:
+        raise UnsupportedFeature("tool call arguments that are not JSON", provider) from None
+
+
+def append_turn(turns: list[dict[str, Any]], role: str, items: list[dict[str, Any]], key: str) -> None:
+    """Adds a turn's content items, merged into the previous turn when it has the same role: the protocols
+    that need alternating roles (Anthropic, Gemini) take consecutive turns of one role this way."""
+    if not items:
+        return
+    if turns and turns[-1]["role"] == role:
+        turns[-1][key].extend(items)
+    else:
+        turns.append({"role": role, key: items})
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    """An upstream's JSON answer, which must be an object."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise UpstreamFailure(FailureKind.BAD_RESPONSE, "the provider's answer is not JSON") from None
+    if not isinstance(data, dict):
+        raise UpstreamFailure(FailureKind.BAD_RESPONSE, "the provider's answer is not a JSON object")
+    return data

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from modelyard.llm.usage import Usage
 from modelyard.providers.base import UnsupportedFeature
 from modelyard.providers.common import (
     EFFORT_SHARE,
+    append_turn,
     data_url,
+    image_url,
     output_limit,
     reasoning_request,
     reject_unless_default,
     stop_sequences,
     text_of,
+    tool_arguments,
 )
 
 PROVIDER = "anthropic"
@@ -176,10 +177,7 @@ def _content_blocks(content: Any) -> list[dict[str, Any]]:
         if kind == "text":
             blocks.append({"type": "text", "text": part.get("text", "")})
         elif kind == "image_url":
-            image = part.get("image_url")
-            url = image.get("url") if isinstance(image, dict) else image
-            if not isinstance(url, str):
-                raise UnsupportedFeature("image_url without a url", PROVIDER)
+            url = image_url(part, PROVIDER)
             inline = data_url(url)
             if inline is not None:
                 blocks.append(
@@ -202,12 +200,7 @@ def _messages(messages: list[Any]) -> tuple[list[dict[str, Any]], list[dict[str,
     result: list[dict[str, Any]] = []
 
     def append(role: str, blocks: list[dict[str, Any]]) -> None:
-        if not blocks:
-            return
-        if result and result[-1]["role"] == role:
-            result[-1]["content"].extend(blocks)
-        else:
-            result.append({"role": role, "content": blocks})
+        append_turn(result, role, blocks, "content")
 
     for message in messages:
         role = message.get("role")
@@ -222,10 +215,7 @@ def _messages(messages: list[Any]) -> tuple[list[dict[str, Any]], list[dict[str,
             blocks = _content_blocks(content)
             for call in message.get("tool_calls") or []:
                 function = call.get("function") or {}
-                try:
-                    arguments = orjson.loads(function.get("arguments") or "{}")
-                except orjson.JSONDecodeError:
-                    raise UnsupportedFeature("tool call arguments that are not JSON", PROVIDER) from None
+                arguments = tool_arguments(call, PROVIDER)
                 blocks.append(
                     {
                         "type": "tool_use",

@@ -23,12 +23,16 @@ from modelyard.providers.base import (
 )
 from modelyard.providers.common import (
     EFFORT_SHARE,
+    append_turn,
     data_url,
+    image_url,
+    json_object,
     output_limit,
     reasoning_request,
     reject_unless_default,
     stop_sequences,
     text_of,
+    tool_arguments,
 )
 from modelyard.providers.errors import FailureKind, UpstreamFailure
 from modelyard.providers.openai_compat.adapter import classify_http_error, error_message
@@ -104,7 +108,7 @@ class GeminiAdapter:
         )
 
     def parse_chat(self, raw: bytes, body: dict[str, Any]) -> ChatResult:
-        data = _json_object(raw)
+        data = json_object(raw)
         hide_reasoning = reasoning_request(body)[3]
         choices = []
         candidates = data.get("candidates") or []
@@ -184,7 +188,7 @@ class GeminiAdapter:
         )
 
     def parse_embeddings(self, raw: bytes, body: dict[str, Any]) -> EmbeddingsResult:
-        data = _json_object(raw)
+        data = json_object(raw)
         embeddings = data.get("embeddings")
         if not isinstance(embeddings, list):
             raise UpstreamFailure(FailureKind.BAD_RESPONSE, "the provider's answer has no embeddings")
@@ -369,10 +373,7 @@ def _parts(content: Any) -> list[dict[str, Any]]:
         if kind == "text":
             parts.append({"text": part.get("text", "")})
         elif kind == "image_url":
-            image = part.get("image_url")
-            url = image.get("url") if isinstance(image, dict) else image
-            if not isinstance(url, str):
-                raise UnsupportedFeature("image_url without a url", PROVIDER)
+            url = image_url(part, PROVIDER)
             inline = data_url(url)
             if inline is not None:
                 parts.append({"inlineData": {"mimeType": inline[0], "data": inline[1]}})
@@ -394,12 +395,7 @@ def _contents(messages: list[Any]) -> tuple[list[str], list[dict[str, Any]]]:
     call_names: dict[str, str] = {}
 
     def append(role: str, parts: list[dict[str, Any]]) -> None:
-        if not parts:
-            return
-        if contents and contents[-1]["role"] == role:
-            contents[-1]["parts"].extend(parts)
-        else:
-            contents.append({"role": role, "parts": parts})
+        append_turn(contents, role, parts, "parts")
 
     for message in messages:
         role = message.get("role")
@@ -415,11 +411,9 @@ def _contents(messages: list[Any]) -> tuple[list[str], list[dict[str, Any]]]:
             for call in message.get("tool_calls") or []:
                 function = call.get("function") or {}
                 call_names[str(call.get("id"))] = str(function.get("name"))
-                try:
-                    arguments = orjson.loads(function.get("arguments") or "{}")
-                except orjson.JSONDecodeError:
-                    raise UnsupportedFeature("tool call arguments that are not JSON", PROVIDER) from None
-                parts.append({"functionCall": {"name": function.get("name"), "args": arguments}})
+                parts.append(
+                    {"functionCall": {"name": function.get("name"), "args": tool_arguments(call, PROVIDER)}}
+                )
             append("model", parts)
         elif role == "tool":
             name = call_names.get(str(message.get("tool_call_id")))
@@ -484,13 +478,3 @@ def _chunk(index: int, delta: dict[str, Any], finish: str | None, native: Any = 
     if native is not None:
         choice["native_finish_reason"] = native
     return {"object": "chat.completion.chunk", "choices": [choice]}
-
-
-def _json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise UpstreamFailure(FailureKind.BAD_RESPONSE, "the provider's answer is not JSON") from None
-    if not isinstance(data, dict):
-        raise UpstreamFailure(FailureKind.BAD_RESPONSE, "the provider's answer is not a JSON object")
-    return data

@@ -17,6 +17,7 @@ from modelyard.providers.base import (
     EmbeddingsResult,
     UpstreamRequest,
 )
+from modelyard.providers.common import json_object
 from modelyard.providers.errors import FailureKind, UpstreamFailure, retry_after_seconds
 
 
@@ -82,13 +83,13 @@ class OpenAIAdapter:
         )
 
     def parse_chat(self, raw: bytes, body: dict[str, Any]) -> ChatResult:
-        data = _json_object(raw)
+        data = json_object(raw)
         if not isinstance(data.get("choices"), list):
             raise UpstreamFailure(FailureKind.BAD_RESPONSE, "the provider's answer has no choices")
         return ChatResult(data, Usage.from_openai(data.get("usage")))
 
     def parse_embeddings(self, raw: bytes, body: dict[str, Any]) -> EmbeddingsResult:
-        data = _json_object(raw)
+        data = json_object(raw)
         if not isinstance(data.get("data"), list):
             raise UpstreamFailure(FailureKind.BAD_RESPONSE, "the provider's answer has no embeddings")
         return EmbeddingsResult(data, Usage.from_openai(data.get("usage")))
@@ -137,16 +138,6 @@ class OpenAIStream:
             return []  # a usage-only chunk (or Azure's prompt-filter chunk)
         chunk.pop("usage", None)
         return [chunk]
-
-
-def _json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise UpstreamFailure(FailureKind.BAD_RESPONSE, "the provider's answer is not JSON") from None
-    if not isinstance(data, dict):
-        raise UpstreamFailure(FailureKind.BAD_RESPONSE, "the provider's answer is not a JSON object")
-    return data
 
 
 def error_message(body: bytes) -> str:
