@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from modelyard.api import admin as admin_api
 from modelyard.api import alerts as alerts_api
 from modelyard.api import balance as balance_api
+from modelyard.api import pricing as pricing_api
 from modelyard.billing.codes import FailureLimiter
 from modelyard.billing.holds import Holds
 from modelyard.catalog.sync import SyncError, sync_catalog
@@ -36,7 +37,7 @@ from modelyard.state import Gateway
 
 log = logging.getLogger(__name__)
 
-INVALIDATE_CHANNEL = "modelyard:invalidate"
+INVALIDATE_CHANNEL = pricing_api.INVALIDATE_CHANNEL
 HOLD_SWEEP_SECONDS = 30.0
 # On shutdown, alerts still being delivered (or waiting to retry) get this long before they are dropped.
 ALERT_SHUTDOWN_GRACE_SECONDS = 5.0
@@ -134,6 +135,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(alerts_api.router)
     app.include_router(balance_api.openrouter_router)
     app.include_router(admin_api.router)
+    app.include_router(pricing_api.router)
 
     def gateway(request: Request) -> Gateway:
         state: Gateway = request.app.state.gateway

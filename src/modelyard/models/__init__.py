@@ -6,6 +6,7 @@ from modelyard.models.codes import CodeRedemption, RedemptionCode
 from modelyard.models.holds import Hold
 from modelyard.models.keys import ApiKey
 from modelyard.models.ledger import LedgerEntry, LedgerKind
+from modelyard.models.pricing import PriceAudit, PricingSetting
 from modelyard.models.request_logs import RequestLog
 from modelyard.models.users import User, UserRole
 
@@ -19,6 +20,8 @@ __all__ = [
     "LedgerEntry",
     "LedgerKind",
     "ModelPrice",
+    "PriceAudit",
+    "PricingSetting",
     "RedemptionCode",
     "RequestLog",
     "User",

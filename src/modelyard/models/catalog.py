@@ -57,4 +57,6 @@ class ModelPrice(Base):
     web_search_nanos: Mapped[int] = mapped_column(BigInteger, default=0)
     # Set when an operator edits a price by hand, so a catalogue sync keeps it.
     is_manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    # This model's markup over its price in basis points (1% = 100); None = the global markup.
+    markup_bps: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

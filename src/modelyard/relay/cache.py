@@ -16,9 +16,19 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from modelyard.billing.pricing import Price
+from modelyard.catalog.pricing_admin import GLOBAL_MARKUP, apply_markup
 from modelyard.kit.money import per_mtok_nanos_to_per_token_usd_str
 from modelyard.kit.secrets import SecretBox
-from modelyard.models import ApiKey, CatalogModel, Channel, ChannelModel, ModelPrice, User, UserRole
+from modelyard.models import (
+    ApiKey,
+    CatalogModel,
+    Channel,
+    ChannelModel,
+    ModelPrice,
+    PricingSetting,
+    User,
+    UserRole,
+)
 from modelyard.routing.planner import Route
 
 log = logging.getLogger(__name__)
@@ -46,7 +56,7 @@ class CatalogView:
     # Every active model in OpenRouter's `/models` shape, newest first.
     documents: list[dict[str, Any]] = field(default_factory=list)
     by_slug: dict[str, dict[str, Any]] = field(default_factory=dict)
-    version: tuple[int, datetime | None] = (0, None)
+    version: tuple[int, datetime | None, int] = (0, None, 0)
 
 
 class GatewayCache:
@@ -80,7 +90,10 @@ class GatewayCache:
             await session.execute(select(func.count(CatalogModel.id), func.max(CatalogModel.updated_at)))
         ).one()
         prices_updated = await session.scalar(select(func.max(ModelPrice.updated_at)))
-        version = (int(count), max((d for d in (updated, prices_updated) if d is not None), default=None))
+        setting = await session.get(PricingSetting, GLOBAL_MARKUP)
+        global_bps = setting.value_bps if setting is not None else 0
+        stamps = (updated, prices_updated, setting.updated_at if setting is not None else None)
+        version = (int(count), max((d for d in stamps if d is not None), default=None), global_bps)
         if version == self.catalog.version:
             return
         rows = (
@@ -94,13 +107,14 @@ class GatewayCache:
         models: dict[str, ModelInfo] = {}
         documents: list[dict[str, Any]] = []
         for model, price in rows:
+            billed = _price(price, global_bps)
             models[model.slug] = ModelInfo(
                 slug=model.slug,
-                price=_price(price),
+                price=billed,
                 context_length=model.context_length,
                 max_completion_tokens=model.max_completion_tokens,
             )
-            documents.append(_model_document(model, price))
+            documents.append(_model_document(model, billed))
         self.catalog = CatalogView(
             models=models,
             documents=documents,
@@ -109,20 +123,22 @@ class GatewayCache:
         )
 
 
-def _price(row: ModelPrice | None) -> Price | None:
+def _price(row: ModelPrice | None, global_bps: int) -> Price | None:
+    """The price users are billed: the model's, with its markup (or the global one) applied once here."""
     if row is None or not row.is_priced:
         return None
+    bps = row.markup_bps if row.markup_bps is not None else global_bps
     return Price(
-        prompt_per_mtok_nanos=row.prompt_per_mtok_nanos,
-        completion_per_mtok_nanos=row.completion_per_mtok_nanos,
-        internal_reasoning_per_mtok_nanos=row.internal_reasoning_per_mtok_nanos,
-        cache_read_per_mtok_nanos=row.cache_read_per_mtok_nanos,
-        cache_write_per_mtok_nanos=row.cache_write_per_mtok_nanos,
-        request_nanos=row.request_nanos,
+        prompt_per_mtok_nanos=apply_markup(row.prompt_per_mtok_nanos, bps),
+        completion_per_mtok_nanos=apply_markup(row.completion_per_mtok_nanos, bps),
+        internal_reasoning_per_mtok_nanos=apply_markup(row.internal_reasoning_per_mtok_nanos, bps),
+        cache_read_per_mtok_nanos=apply_markup(row.cache_read_per_mtok_nanos, bps),
+        cache_write_per_mtok_nanos=apply_markup(row.cache_write_per_mtok_nanos, bps),
+        request_nanos=apply_markup(row.request_nanos, bps),
     )
 
 
-def _model_document(model: CatalogModel, price: ModelPrice | None) -> dict[str, Any]:
+def _model_document(model: CatalogModel, billed: Price | None) -> dict[str, Any]:
     """The model in OpenRouter's `/models` shape; prices come from our tables (they may differ from the
     imported source after an operator's edit), the rest from the imported document."""
     source = dict(model.source or {})
@@ -145,7 +161,7 @@ def _model_document(model: CatalogModel, price: ModelPrice | None) -> dict[str, 
             "tokenizer": model.tokenizer,
             "instruct_type": model.instruct_type,
         },
-        "pricing": _pricing_document(price, source.get("pricing") or {}),
+        "pricing": _pricing_document(billed, source.get("pricing") or {}),
         "top_provider": source.get("top_provider")
         or {
             "context_length": model.context_length,
@@ -165,8 +181,9 @@ def _model_document(model: CatalogModel, price: ModelPrice | None) -> dict[str, 
     return document
 
 
-def _pricing_document(price: ModelPrice | None, source_pricing: dict[str, Any]) -> dict[str, Any]:
-    if price is None or not price.is_priced:
+def _pricing_document(price: Price | None, source_pricing: dict[str, Any]) -> dict[str, Any]:
+    """What users pay, in OpenRouter's USD-per-token strings."""
+    if price is None:
         return {"prompt": "-1", "completion": "-1"}
     pricing = dict(source_pricing)  # keeps keys we do not bill yet (audio, image output, overrides)
     pricing["prompt"] = per_mtok_nanos_to_per_token_usd_str(price.prompt_per_mtok_nanos)

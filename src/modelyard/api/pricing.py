@@ -1,0 +1,140 @@
+"""Administration of prices and markups. Every change is audited and reaches every server on the next request
+(this one refreshes at once; others through Redis when configured, else at their next cache refresh)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from modelyard.api.deps import AdminPrincipal, GatewayDep
+from modelyard.catalog import pricing_admin
+from modelyard.errors import AppError
+from modelyard.state import Gateway
+
+router = APIRouter(tags=["admin"])
+INVALIDATE_CHANNEL = "modelyard:invalidate"
+
+
+class ModelPricingOut(BaseModel):
+    id: str
+    name: str
+    is_active: bool
+    is_priced: bool
+    is_manual: bool = Field(description="Prices were set by hand; a catalogue sync keeps them unless forced")
+    markup_percent: str | None = Field(description="This model's markup; null = the global markup")
+    effective_markup_percent: str | None
+    prices: dict[str, Any] = Field(
+        description="Per field: base and billed USD (per million tokens or per unit)"
+    )
+
+
+class ModelPricingIn(BaseModel):
+    prices: dict[str, str] = Field(
+        default_factory=dict,
+        description="USD per million tokens (prompt, completion, internal_reasoning, input_cache_read, "
+        "input_cache_write) or per unit (request, image, web_search)",
+    )
+    markup_percent: str | None = Field(
+        default=None, description='e.g. "10"; send clear_markup to use the global'
+    )
+    clear_markup: bool = False
+    is_active: bool | None = None
+
+
+class MarkupIn(BaseModel):
+    percent: str = Field(description='The global markup, e.g. "5" or "12.5"')
+
+
+class MarkupOut(BaseModel):
+    percent: str
+
+
+class AuditOut(BaseModel):
+    id: int
+    actor_user_id: int | None
+    subject: str
+    field: str
+    old_value: str | None
+    new_value: str | None
+    created_at: datetime
+
+
+async def _changed(gateway: Gateway) -> None:
+    await gateway.cache.refresh()
+    if gateway.redis is not None:
+        await gateway.redis.publish(INVALIDATE_CHANNEL, b"1")
+
+
+@router.get("/api/admin/models/{author}/{slug}", response_model=ModelPricingOut, summary="A model's pricing")
+async def get_model_pricing(
+    author: str, slug: str, admin: AdminPrincipal, gateway: GatewayDep
+) -> ModelPricingOut:
+    async with gateway.sessions() as session:
+        try:
+            model, price = await pricing_admin.model_pricing(session, f"{author}/{slug}")
+        except LookupError as exc:
+            raise AppError(404, str(exc)) from None
+        global_bps = await pricing_admin.global_markup_bps(session)
+    return ModelPricingOut(**pricing_admin.describe(model, price, global_bps))
+
+
+@router.patch("/api/admin/models/{author}/{slug}", response_model=ModelPricingOut, summary="Change prices")
+async def update_model_pricing(
+    author: str, slug: str, body: ModelPricingIn, admin: AdminPrincipal, gateway: GatewayDep
+) -> ModelPricingOut:
+    try:
+        async with gateway.sessions() as session, session.begin():
+            await pricing_admin.update_model(
+                session,
+                f"{author}/{slug}",
+                actor_user_id=admin.user_id,
+                prices=body.prices,
+                markup=body.markup_percent,
+                clear_markup=body.clear_markup,
+                is_active=body.is_active,
+            )
+    except LookupError as exc:
+        raise AppError(404, str(exc)) from None
+    except pricing_admin.PricingError as exc:
+        raise AppError(400, str(exc)) from None
+    await _changed(gateway)
+    return await get_model_pricing(author, slug, admin, gateway)
+
+
+@router.put("/api/admin/pricing/markup", response_model=MarkupOut, summary="Set the global markup")
+async def set_global_markup(body: MarkupIn, admin: AdminPrincipal, gateway: GatewayDep) -> MarkupOut:
+    try:
+        async with gateway.sessions() as session, session.begin():
+            bps = await pricing_admin.set_global_markup(
+                session, actor_user_id=admin.user_id, percent=body.percent
+            )
+    except pricing_admin.PricingError as exc:
+        raise AppError(400, str(exc)) from None
+    await _changed(gateway)
+    return MarkupOut(percent=pricing_admin.markup_percent(bps) or "0")
+
+
+@router.get("/api/admin/pricing/audit", response_model=list[AuditOut], summary="Price changes, newest first")
+async def price_audit(
+    admin: AdminPrincipal,
+    gateway: GatewayDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    subject: Annotated[str | None, Query(description="A model slug, or `global`")] = None,
+) -> list[AuditOut]:
+    async with gateway.sessions() as session:
+        rows = await pricing_admin.audit_log(session, limit=limit, subject=subject)
+    return [
+        AuditOut(
+            id=r.id,
+            actor_user_id=r.actor_user_id,
+            subject=r.subject,
+            field=r.field,
+            old_value=r.old_value,
+            new_value=r.new_value,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]

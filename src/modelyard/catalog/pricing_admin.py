@@ -1,0 +1,178 @@
+"""Operators' price edits and markups, each change written to the price audit."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from modelyard.kit.money import MoneyError, nanos_to_usd_str, usd_to_nanos
+from modelyard.models import CatalogModel, ModelPrice, PriceAudit, PricingSetting
+
+GLOBAL_MARKUP = "global_markup"
+# Field in the API -> (column, is it per million tokens?)
+PRICE_FIELDS: dict[str, tuple[str, bool]] = {
+    "prompt": ("prompt_per_mtok_nanos", True),
+    "completion": ("completion_per_mtok_nanos", True),
+    "internal_reasoning": ("internal_reasoning_per_mtok_nanos", True),
+    "input_cache_read": ("cache_read_per_mtok_nanos", True),
+    "input_cache_write": ("cache_write_per_mtok_nanos", True),
+    "request": ("request_nanos", False),
+    "image": ("image_nanos", False),
+    "web_search": ("web_search_nanos", False),
+}
+MIN_MARKUP_BPS = -9_999  # a discount up to 99.99%; never free or negative
+MAX_MARKUP_BPS = 1_000_000  # 10,000%
+
+
+class PricingError(ValueError):
+    pass
+
+
+def apply_markup(nanos: int, markup_bps: int) -> int:
+    """The price a user pays: rounded half-up to the nano, once, when prices are loaded (not per request)."""
+    return (nanos * (10_000 + markup_bps) + 5_000) // 10_000
+
+
+def parse_markup_percent(value: str) -> int:
+    """A percentage with at most two decimals ("12.5") to basis points."""
+    try:
+        bps = Decimal(str(value).strip()) * 100
+    except (InvalidOperation, ValueError):
+        raise PricingError(f'markup must be a percentage such as "10" or "12.5", got {value!r}') from None
+    if not bps.is_finite() or bps != bps.to_integral_value():
+        raise PricingError("markup takes at most two decimals")
+    if not MIN_MARKUP_BPS <= bps <= MAX_MARKUP_BPS:
+        raise PricingError("markup must be above -100% and at most 10000%")
+    return int(bps)
+
+
+def markup_percent(bps: int | None) -> str | None:
+    return None if bps is None else nanos_to_usd_str(bps * 10_000_000)  # bps / 100, exactly
+
+
+async def global_markup_bps(session: AsyncSession) -> int:
+    setting = await session.get(PricingSetting, GLOBAL_MARKUP)
+    return setting.value_bps if setting is not None else 0
+
+
+async def model_pricing(session: AsyncSession, slug: str) -> tuple[CatalogModel, ModelPrice]:
+    row = (
+        await session.execute(
+            select(CatalogModel, ModelPrice).join(ModelPrice).where(CatalogModel.slug == slug)
+        )
+    ).first()
+    if row is None:
+        raise LookupError(f"Model {slug} does not exist")
+    return row[0], row[1]
+
+
+def describe(model: CatalogModel, price: ModelPrice, global_bps: int) -> dict[str, Any]:
+    """A model's prices for administrators: as imported or set, and what users pay after markup."""
+    markup = price.markup_bps if price.markup_bps is not None else global_bps
+    prices: dict[str, Any] = {}
+    for name, (column, per_mtok) in PRICE_FIELDS.items():
+        nanos = int(getattr(price, column))
+        prices[name] = {
+            "base": nanos_to_usd_str(nanos),
+            "billed": nanos_to_usd_str(apply_markup(nanos, markup)),
+            "unit": "USD per million tokens" if per_mtok else "USD",
+        }
+    return {
+        "id": model.slug,
+        "name": model.name,
+        "is_active": model.is_active,
+        "is_priced": price.is_priced,
+        "is_manual": price.is_manual,
+        "markup_percent": markup_percent(price.markup_bps),
+        "effective_markup_percent": markup_percent(markup),
+        "prices": prices,
+    }
+
+
+async def update_model(
+    session: AsyncSession,
+    slug: str,
+    *,
+    actor_user_id: int,
+    prices: dict[str, str],
+    markup: str | None,
+    clear_markup: bool,
+    is_active: bool | None,
+) -> None:
+    """Changes prices (marking them set by hand, so a catalogue sync keeps them), the model's markup and
+    whether it is listed, auditing each change."""
+    model, price = await model_pricing(session, slug)
+    audits: list[PriceAudit] = []
+
+    def audit(field: str, old: Any, new: Any) -> None:
+        audits.append(
+            PriceAudit(
+                actor_user_id=actor_user_id,
+                subject=slug,
+                field=field,
+                old_value=None if old is None else str(old),
+                new_value=None if new is None else str(new),
+            )
+        )
+
+    for name, value in prices.items():
+        if name not in PRICE_FIELDS:
+            raise PricingError(f"unknown price `{name}`; known: {', '.join(PRICE_FIELDS)}")
+        column, _ = PRICE_FIELDS[name]
+        try:
+            nanos = usd_to_nanos(str(value).strip())
+        except MoneyError as exc:
+            raise PricingError(f"prices.{name}: {exc}") from None
+        if nanos < 0:
+            raise PricingError(f"prices.{name} must not be negative")
+        old = int(getattr(price, column))
+        if old != nanos:
+            audit(f"price.{name}", nanos_to_usd_str(old), nanos_to_usd_str(nanos))
+            setattr(price, column, nanos)
+    if prices:
+        price.is_manual = True
+        if not price.is_priced:
+            audit("is_priced", False, True)
+            price.is_priced = True
+    if markup is not None or clear_markup:
+        new_bps = None if clear_markup else parse_markup_percent(markup or "")
+        if new_bps != price.markup_bps:
+            audit("markup_percent", markup_percent(price.markup_bps), markup_percent(new_bps))
+            price.markup_bps = new_bps
+    if is_active is not None and is_active != model.is_active:
+        audit("is_active", model.is_active, is_active)
+        model.is_active = is_active
+    session.add_all(audits)
+    await session.flush()
+
+
+async def set_global_markup(session: AsyncSession, *, actor_user_id: int, percent: str) -> int:
+    bps = parse_markup_percent(percent)
+    setting = await session.get(PricingSetting, GLOBAL_MARKUP)
+    old = setting.value_bps if setting is not None else 0
+    if setting is None:
+        session.add(PricingSetting(name=GLOBAL_MARKUP, value_bps=bps))
+    else:
+        setting.value_bps = bps
+    if old != bps:
+        session.add(
+            PriceAudit(
+                actor_user_id=actor_user_id,
+                subject="global",
+                field="markup_percent",
+                old_value=markup_percent(old),
+                new_value=markup_percent(bps),
+            )
+        )
+    await session.flush()
+    return bps
+
+
+async def audit_log(session: AsyncSession, *, limit: int, subject: str | None = None) -> list[PriceAudit]:
+    query = select(PriceAudit).order_by(PriceAudit.id.desc()).limit(limit)
+    if subject is not None:
+        query = query.where(PriceAudit.subject == subject)
+    return list((await session.scalars(query)).all())
