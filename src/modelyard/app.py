@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from modelyard.api import admin as admin_api
 from modelyard.api import alerts as alerts_api
 from modelyard.api import balance as balance_api
+from modelyard.api import channels as channels_api
 from modelyard.api import pricing as pricing_api
 from modelyard.billing.codes import FailureLimiter
 from modelyard.billing.holds import Holds
@@ -93,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
             models=ModelsApi(cache),
             sessions=sessions,
             code_guesses=FailureLimiter(),
+            secret_key=secret_key,
             notifier=notifier,
         )
         app.state.gateway = gateway
@@ -136,6 +138,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(balance_api.openrouter_router)
     app.include_router(admin_api.router)
     app.include_router(pricing_api.router)
+    app.include_router(channels_api.router)
 
     def gateway(request: Request) -> Gateway:
         state: Gateway = request.app.state.gateway

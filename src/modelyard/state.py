@@ -34,3 +34,5 @@ class Gateway:
     code_guesses: FailureLimiter
     # Low-balance alert delivery, and the alert settings the account API needs (default threshold, ...).
     notifier: Notifier
+    # Encrypts the provider credentials channels are created with.
+    secret_key: str = ""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -125,3 +125,35 @@ async def list_channels(session: AsyncSession) -> list[tuple[Channel, list[Chann
     for model in models:
         by_channel.setdefault(model.channel_id, []).append(model)
     return [(channel, by_channel.get(channel.id, [])) for channel in channels]
+
+
+async def update_channel(
+    session: AsyncSession,
+    channel_id: int,
+    *,
+    is_enabled: bool | None = None,
+    priority: int | None = None,
+    weight: int | None = None,
+) -> Channel:
+    channel = await session.get(Channel, channel_id)
+    if channel is None:
+        raise LookupError(f"no channel with id {channel_id}")
+    if weight is not None and weight < 1:
+        raise ChannelError("weight must be at least 1")
+    if is_enabled is not None:
+        channel.is_enabled = is_enabled
+    if priority is not None:
+        channel.priority = priority
+    if weight is not None:
+        channel.weight = weight
+    await session.flush()
+    return channel
+
+
+async def delete_channel(session: AsyncSession, channel_id: int) -> None:
+    channel = await session.get(Channel, channel_id)
+    if channel is None:
+        raise LookupError(f"no channel with id {channel_id}")
+    await session.execute(delete(ChannelModel).where(ChannelModel.channel_id == channel_id))
+    await session.delete(channel)
+    await session.flush()
