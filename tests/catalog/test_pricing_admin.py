@@ -34,6 +34,7 @@ class Pricing:
     admin: str
     user: str
     env: Env
+    upstream_url: str
 
     def call(self, method: str, path: str, key: str, **kwargs: Any) -> httpx.Response:
         return httpx.request(
@@ -71,7 +72,7 @@ def pricing(
     cli("users", "create", "pricing-admin@example.com", "--password", "correct-horse-battery", "--admin")
     admin = cli("keys", "create", "pricing-admin@example.com", "--name", "a").stdout.strip().splitlines()[-1]
     user = cli.create_user_with_key("pricing-user@example.com", "10")
-    yield Pricing(server_factory(env), admin, user, env)
+    yield Pricing(server_factory(env), admin, user, env, upstream.base_url)
 
 
 def expected(prompt: int, completion: int, prompt_per_mtok: int, completion_per_mtok: int) -> int:
@@ -127,6 +128,47 @@ def test_global_markup_applies_where_a_model_has_none(pricing: Pricing) -> None:
     mini = pricing.call("GET", "/api/admin/models/openai/gpt-4o-mini", pricing.admin).json()
     assert mini["markup_percent"] is None and mini["effective_markup_percent"] == "5"
     pricing.call("PUT", "/api/admin/pricing/markup", pricing.admin, json={"percent": "0"})
+
+
+def test_a_channel_can_price_a_model_its_own_way(pricing: Pricing) -> None:
+    channel = pricing.call(
+        "POST",
+        "/api/admin/channels",
+        pricing.admin,
+        json={
+            "name": "pricey",
+            "provider": "openai",
+            "base_url": pricing.upstream_url,
+            "api_key": "sk-upstream-test",
+            "models": [{"slug": "openai/gpt-4.1-nano", "upstream_name": "nano-chunks-5"}],
+        },
+    ).json()
+    path = f"/api/admin/models/openai/gpt-4.1-nano/endpoints/{channel['id']}"
+    set_prices = pricing.call(
+        "PATCH", path, pricing.admin, json={"prices": {"prompt": "7", "completion": "9"}}
+    )
+    assert set_prices.status_code == 200, set_prices.text
+    assert set_prices.json()["prices"]["prompt"] == "7" and set_prices.json()["prices"]["request"] is None
+    prompt, completion, cost = pricing.chat_cost(pricing.server, "openai/gpt-4.1-nano")
+    assert cost == expected(prompt, completion, 7_000_000_000, 9_000_000_000)
+    endpoints = httpx.get(f"{pricing.server.url}/api/v1/models/openai/gpt-4.1-nano/endpoints").json()["data"]
+    assert endpoints["endpoints"][0]["pricing"]["prompt"] == "0.000007"
+    audit = pricing.call(
+        "GET",
+        "/api/admin/pricing/audit",
+        pricing.admin,
+        params={"subject": f"openai/gpt-4.1-nano@channel:{channel['id']}"},
+    ).json()
+    assert {(r["field"], r["old_value"], r["new_value"]) for r in audit} == {
+        ("price.prompt", None, "7"), ("price.completion", None, "9"),
+    }  # fmt: skip
+    # null gives a field back to the model's price ($0.10 / $0.40 per M for gpt-4.1-nano).
+    pricing.call("PATCH", path, pricing.admin, json={"prices": {"prompt": None, "completion": None}})
+    prompt, completion, cost = pricing.chat_cost(pricing.server, "openai/gpt-4.1-nano")
+    assert cost == expected(prompt, completion, 100_000_000, 400_000_000)
+    assert pricing.call("PATCH", path, pricing.admin, json={"prices": {"image": "1"}}).status_code == 400
+    unserved = "/api/admin/models/openai/gpt-4o/endpoints/" + str(channel["id"])
+    assert pricing.call("PATCH", unserved, pricing.admin, json={"prices": {"prompt": "1"}}).status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -104,6 +104,49 @@ async def update_model_pricing(
     return await get_model_pricing(author, slug, admin, gateway)
 
 
+class EndpointPricingIn(BaseModel):
+    prices: dict[str, str | None] = Field(
+        description="USD per million tokens (prompt, completion, internal_reasoning, input_cache_read, "
+        "input_cache_write) or per request (request); null returns a field to the model's price"
+    )
+
+
+class EndpointPricingOut(BaseModel):
+    model: str
+    channel_id: int
+    prices: dict[str, str | None] = Field(
+        description="This channel's own prices before markup; null = model's"
+    )
+
+
+@router.patch(
+    "/api/admin/models/{author}/{slug}/endpoints/{channel_id}",
+    response_model=EndpointPricingOut,
+    summary="Set one channel's own prices for a model",
+)
+async def update_endpoint_pricing(
+    author: str,
+    slug: str,
+    channel_id: int,
+    body: EndpointPricingIn,
+    admin: AdminPrincipal,
+    gateway: GatewayDep,
+) -> EndpointPricingOut:
+    model = f"{author}/{slug}"
+    try:
+        async with gateway.sessions() as session, session.begin():
+            await pricing_admin.update_endpoint(
+                session, model, channel_id, actor_user_id=admin.user_id, prices=body.prices
+            )
+            served = await pricing_admin.endpoint_prices(session, model, channel_id)
+    except LookupError as exc:
+        raise AppError(404, str(exc)) from None
+    except pricing_admin.PricingError as exc:
+        raise AppError(400, str(exc)) from None
+    await _changed(gateway)
+    return EndpointPricingOut(model=model, channel_id=channel_id, prices=served)
+
+
 @router.put("/api/admin/pricing/markup", response_model=MarkupOut, summary="Set the global markup")
 async def set_global_markup(body: MarkupIn, admin: AdminPrincipal, gateway: GatewayDep) -> MarkupOut:
     try:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from modelyard.kit.money import MoneyError, nanos_to_usd_str, usd_to_nanos
-from modelyard.models import CatalogModel, ModelPrice, PriceAudit, PricingSetting
+from modelyard.models import CatalogModel, ChannelModel, ModelPrice, PriceAudit, PricingSetting
 
 GLOBAL_MARKUP = "global_markup"
 # Field in the API -> (column, is it per million tokens?)
@@ -176,3 +176,63 @@ async def audit_log(session: AsyncSession, *, limit: int, subject: str | None = 
     if subject is not None:
         query = query.where(PriceAudit.subject == subject)
     return list((await session.scalars(query)).all())
+
+
+ENDPOINT_FIELDS = (
+    "prompt",
+    "completion",
+    "internal_reasoning",
+    "input_cache_read",
+    "input_cache_write",
+    "request",
+)
+
+
+async def update_endpoint(
+    session: AsyncSession, slug: str, channel_id: int, *, actor_user_id: int, prices: dict[str, str | None]
+) -> None:
+    """Sets (or, with null, clears) one channel's own prices for a model, auditing each change."""
+    served = await session.scalar(
+        select(ChannelModel).where(ChannelModel.model_slug == slug, ChannelModel.channel_id == channel_id)
+    )
+    if served is None:
+        raise LookupError(f"channel {channel_id} does not serve {slug}")
+    for name, value in prices.items():
+        if name not in ENDPOINT_FIELDS:
+            raise PricingError(f"unknown endpoint price `{name}`; known: {', '.join(ENDPOINT_FIELDS)}")
+        column, _ = PRICE_FIELDS[name]
+        if value is None:
+            nanos = None
+        else:
+            try:
+                nanos = usd_to_nanos(str(value).strip())
+            except MoneyError as exc:
+                raise PricingError(f"prices.{name}: {exc}") from None
+            if nanos < 0:
+                raise PricingError(f"prices.{name} must not be negative")
+        old = getattr(served, column)
+        if old != nanos:
+            session.add(
+                PriceAudit(
+                    actor_user_id=actor_user_id,
+                    subject=f"{slug}@channel:{channel_id}",
+                    field=f"price.{name}",
+                    old_value=None if old is None else nanos_to_usd_str(old),
+                    new_value=None if nanos is None else nanos_to_usd_str(nanos),
+                )
+            )
+            setattr(served, column, nanos)
+    await session.flush()
+
+
+async def endpoint_prices(session: AsyncSession, slug: str, channel_id: int) -> dict[str, str | None]:
+    served = await session.scalar(
+        select(ChannelModel).where(ChannelModel.model_slug == slug, ChannelModel.channel_id == channel_id)
+    )
+    if served is None:
+        raise LookupError(f"channel {channel_id} does not serve {slug}")
+    result: dict[str, str | None] = {}
+    for name in ENDPOINT_FIELDS:
+        value = getattr(served, PRICE_FIELDS[name][0])
+        result[name] = None if value is None else nanos_to_usd_str(value)
+    return result

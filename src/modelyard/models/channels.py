@@ -42,3 +42,10 @@ class ChannelModel(Base):
     )
     model_slug: Mapped[str] = mapped_column(String(200), index=True)
     upstream_name: Mapped[str] = mapped_column(String(200))
+    # This endpoint's own price (nano-USD per million tokens or per unit); None = the model's price.
+    prompt_per_mtok_nanos: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    completion_per_mtok_nanos: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    internal_reasoning_per_mtok_nanos: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    cache_read_per_mtok_nanos: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    cache_write_per_mtok_nanos: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    request_nanos: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -48,6 +48,8 @@ class ModelInfo:
     price: Price | None  # None: the catalogue has no usable price, so the model cannot be billed
     context_length: int | None
     max_completion_tokens: int | None
+    base_price: Price | None = None  # before markup
+    markup_bps: int = 0
 
 
 @dataclass
@@ -71,7 +73,7 @@ class GatewayCache:
         async with self._sessions() as session:
             await self._refresh_catalog(session)
             self.keys = await _load_keys(session)
-            self.routes = await _load_routes(session, self._box)
+            self.routes = await _load_routes(session, self._box, self.catalog.models)
 
     async def lookup_key(self, key_hash: str) -> KeyPrincipal | None:
         """A key created since the last refresh is found in the database once, then cached."""
@@ -113,6 +115,8 @@ class GatewayCache:
                 price=billed,
                 context_length=model.context_length,
                 max_completion_tokens=model.max_completion_tokens,
+                base_price=_price(price, 0),
+                markup_bps=(price.markup_bps if price and price.markup_bps is not None else global_bps),
             )
             documents.append(_model_document(model, billed))
         self.catalog = CatalogView(
@@ -161,7 +165,7 @@ def _model_document(model: CatalogModel, billed: Price | None) -> dict[str, Any]
             "tokenizer": model.tokenizer,
             "instruct_type": model.instruct_type,
         },
-        "pricing": _pricing_document(billed, source.get("pricing") or {}),
+        "pricing": pricing_document(billed, source.get("pricing") or {}),
         "top_provider": source.get("top_provider")
         or {
             "context_length": model.context_length,
@@ -181,7 +185,7 @@ def _model_document(model: CatalogModel, billed: Price | None) -> dict[str, Any]
     return document
 
 
-def _pricing_document(price: Price | None, source_pricing: dict[str, Any]) -> dict[str, Any]:
+def pricing_document(price: Price | None, source_pricing: dict[str, Any]) -> dict[str, Any]:
     """What users pay, in OpenRouter's USD-per-token strings."""
     if price is None:
         return {"prompt": "-1", "completion": "-1"}
@@ -210,7 +214,9 @@ async def _load_keys(session: AsyncSession, key_hash: str | None = None) -> dict
     }
 
 
-async def _load_routes(session: AsyncSession, box: SecretBox) -> dict[str, list[Route]]:
+async def _load_routes(
+    session: AsyncSession, box: SecretBox, models: dict[str, ModelInfo]
+) -> dict[str, list[Route]]:
     rows = await session.execute(
         select(Channel, ChannelModel)
         .join(ChannelModel, ChannelModel.channel_id == Channel.id)
@@ -241,6 +247,32 @@ async def _load_routes(session: AsyncSession, box: SecretBox) -> dict[str, list[
                 upstream_model=served.upstream_name,
                 priority=channel.priority,
                 weight=channel.weight,
+                price=_endpoint_price(served, models.get(served.model_slug)),
             )
         )
     return routes
+
+
+_ENDPOINT_PRICE_FIELDS = (
+    "prompt_per_mtok_nanos",
+    "completion_per_mtok_nanos",
+    "internal_reasoning_per_mtok_nanos",
+    "cache_read_per_mtok_nanos",
+    "cache_write_per_mtok_nanos",
+    "request_nanos",
+)
+
+
+def _endpoint_price(served: ChannelModel, model: ModelInfo | None) -> Price | None:
+    """The endpoint's own price where it has one, field by field over the model's, with the model's markup;
+    None when it has none (the model's price applies)."""
+    overrides = {f: getattr(served, f) for f in _ENDPOINT_PRICE_FIELDS if getattr(served, f) is not None}
+    if not overrides or model is None:
+        return None
+    base = model.base_price or Price()
+    return Price(
+        **{
+            f: apply_markup(overrides.get(f, getattr(base, f)), model.markup_bps)
+            for f in _ENDPOINT_PRICE_FIELDS
+        }
+    )

@@ -173,7 +173,11 @@ class ChatRelay:
                 )
                 or DEFAULT_COMPLETION_RESERVE_TOKENS
             )
-        reserve = max_cost_nanos(model.price, relay_request.prompt_tokens_estimate, completion_limit)
+        # Channels may price the model differently: the hold covers the dearest one that might serve it.
+        reserve = max(
+            max_cost_nanos(route.price or model.price, relay_request.prompt_tokens_estimate, completion_limit)
+            for route in routes
+        )
         generation_id = new_generation_id()
         if not await self._holds.place(principal.user_id, reserve, generation_id):
             raise payment_required(await self._holds.spendable_nanos(principal.user_id), reserve)
@@ -263,6 +267,7 @@ class ChatRelay:
                 log.error("channel %s has unknown provider %r; skipped", route.channel_name, route.provider)
                 continue
             call.route = route
+            call.price = route.price or call.model.price or call.price
             try:
                 return await attempt(route, adapter)
             except UnsupportedFeature as exc:

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from modelyard.errors import AppError, bad_request
-from modelyard.relay.cache import GatewayCache
+from modelyard.relay.cache import GatewayCache, pricing_document
 
 _OUTPUT_MODALITIES = {"text", "image", "audio", "embeddings", "video", "rerank", "speech", "transcription"}
 _INPUT_MODALITIES = {"text", "image", "file", "audio", "video"}
@@ -133,7 +133,9 @@ class ModelsApi:
                 "context_length": model.get("context_length"),
                 "max_completion_tokens": (model.get("top_provider") or {}).get("max_completion_tokens"),
                 "max_prompt_tokens": None,
-                "pricing": model["pricing"],
+                "pricing": pricing_document(route.price, model["pricing"])
+                if route.price
+                else model["pricing"],
                 "quantization": None,
                 "supported_parameters": model["supported_parameters"],
                 "supports_implicit_caching": False,

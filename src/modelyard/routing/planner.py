@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
+from modelyard.billing.pricing import Price
+
 
 @dataclass(frozen=True, slots=True)
 class Route:
@@ -23,6 +25,8 @@ class Route:
     weight: int
     # Provider-specific channel options (extra headers, api_version, ...), read by the adapter.
     options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # This endpoint's billed price when it differs from the model's; None = the model's price.
+    price: Price | None = None
 
 
 def plan_attempts(routes: Sequence[Route], rng: random.Random) -> list[Route]:
