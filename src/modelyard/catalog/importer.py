@@ -16,8 +16,8 @@ from modelyard.models import CatalogModel, ModelPrice
 
 BUNDLED_CATALOG = "openrouter-models.json"
 
-# OpenRouter pricing key -> (our column, is it per token?)
-_PRICE_FIELDS: dict[str, tuple[str, bool]] = {
+# OpenRouter pricing key -> (our column, is it per token?); the API and the admin API use the same names.
+PRICE_FIELDS: dict[str, tuple[str, bool]] = {
     "prompt": ("prompt_per_mtok_nanos", True),
     "completion": ("completion_per_mtok_nanos", True),
     "internal_reasoning": ("internal_reasoning_per_mtok_nanos", True),
@@ -76,7 +76,7 @@ def parse_prices(slug: str, pricing: dict[str, Any]) -> dict[str, Any]:
     """Column values for ModelPrice. A missing key means 0 (OpenRouter omits zero prices); "-1" means the
     price is undefined, and the model is stored unpriced."""
     values: dict[str, Any] = {"is_priced": True}
-    for key, (column, per_token) in _PRICE_FIELDS.items():
+    for key, (column, per_token) in PRICE_FIELDS.items():
         raw = pricing.get(key, "0")
         if str(raw).strip() == "-1":
             values["is_priced"] = False

@@ -8,21 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from modelyard.catalog.importer import PRICE_FIELDS
 from modelyard.kit.money import MoneyError, nanos_to_usd_str, usd_to_nanos
 from modelyard.models import CatalogModel, ChannelModel, ModelPrice, PriceAudit, PricingSetting
 
 GLOBAL_MARKUP = "global_markup"
-# Field in the API -> (column, is it per million tokens?)
-PRICE_FIELDS: dict[str, tuple[str, bool]] = {
-    "prompt": ("prompt_per_mtok_nanos", True),
-    "completion": ("completion_per_mtok_nanos", True),
-    "internal_reasoning": ("internal_reasoning_per_mtok_nanos", True),
-    "input_cache_read": ("cache_read_per_mtok_nanos", True),
-    "input_cache_write": ("cache_write_per_mtok_nanos", True),
-    "request": ("request_nanos", False),
-    "image": ("image_nanos", False),
-    "web_search": ("web_search_nanos", False),
-}
 MIN_MARKUP_BPS = -9_999  # a discount up to 99.99%; never free or negative
 MAX_MARKUP_BPS = 1_000_000  # 10,000%
 
@@ -51,6 +41,17 @@ def parse_markup_percent(value: str) -> int:
 
 def markup_percent(bps: int | None) -> str | None:
     return None if bps is None else nanos_to_usd_str(bps * 10_000_000)  # bps / 100, exactly
+
+
+def parse_price(name: str, value: str) -> int:
+    """An admin's price: USD per million tokens for token prices, USD per unit otherwise, as nanos."""
+    try:
+        nanos = usd_to_nanos(str(value).strip())
+    except MoneyError as exc:
+        raise PricingError(f"prices.{name}: {exc}") from None
+    if nanos < 0:
+        raise PricingError(f"prices.{name} must not be negative")
+    return nanos
 
 
 async def global_markup_bps(session: AsyncSession) -> int:
@@ -122,12 +123,7 @@ async def update_model(
         if name not in PRICE_FIELDS:
             raise PricingError(f"unknown price `{name}`; known: {', '.join(PRICE_FIELDS)}")
         column, _ = PRICE_FIELDS[name]
-        try:
-            nanos = usd_to_nanos(str(value).strip())
-        except MoneyError as exc:
-            raise PricingError(f"prices.{name}: {exc}") from None
-        if nanos < 0:
-            raise PricingError(f"prices.{name} must not be negative")
+        nanos = parse_price(name, value)
         old = int(getattr(price, column))
         if old != nanos:
             audit(f"price.{name}", nanos_to_usd_str(old), nanos_to_usd_str(nanos))
@@ -201,15 +197,7 @@ async def update_endpoint(
         if name not in ENDPOINT_FIELDS:
             raise PricingError(f"unknown endpoint price `{name}`; known: {', '.join(ENDPOINT_FIELDS)}")
         column, _ = PRICE_FIELDS[name]
-        if value is None:
-            nanos = None
-        else:
-            try:
-                nanos = usd_to_nanos(str(value).strip())
-            except MoneyError as exc:
-                raise PricingError(f"prices.{name}: {exc}") from None
-            if nanos < 0:
-                raise PricingError(f"prices.{name} must not be negative")
+        nanos = None if value is None else parse_price(name, value)
         old = getattr(served, column)
         if old != nanos:
             session.add(

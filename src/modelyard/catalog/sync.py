@@ -17,22 +17,19 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from modelyard.catalog.importer import CatalogFormatError, import_models, parse_prices, validate_document
+from modelyard.catalog.importer import (
+    PRICE_FIELDS,
+    CatalogFormatError,
+    import_models,
+    parse_prices,
+    validate_document,
+)
 from modelyard.kit.money import nanos_to_usd_str
 from modelyard.models import CatalogModel, ModelPrice
 
 DEFAULT_URL = "https://openrouter.ai/api/v1/models?output_modalities=all"
 DEFAULT_MAX_CHANGE_FACTOR = Decimal(3)
-_PRICE_COLUMNS = (
-    "prompt_per_mtok_nanos",
-    "completion_per_mtok_nanos",
-    "internal_reasoning_per_mtok_nanos",
-    "cache_read_per_mtok_nanos",
-    "cache_write_per_mtok_nanos",
-    "request_nanos",
-    "image_nanos",
-    "web_search_nanos",
-)
+_PRICE_COLUMNS = tuple(column for column, _ in PRICE_FIELDS.values())
 
 
 class SyncError(Exception):

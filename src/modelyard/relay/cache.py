@@ -8,7 +8,7 @@ priced or routed.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -253,14 +253,8 @@ async def _load_routes(
     return routes
 
 
-_ENDPOINT_PRICE_FIELDS = (
-    "prompt_per_mtok_nanos",
-    "completion_per_mtok_nanos",
-    "internal_reasoning_per_mtok_nanos",
-    "cache_read_per_mtok_nanos",
-    "cache_write_per_mtok_nanos",
-    "request_nanos",
-)
+# The price fields a request is billed by (billing.pricing.Price), which a channel may set for itself.
+_ENDPOINT_PRICE_FIELDS = tuple(f.name for f in fields(Price))
 
 
 def _endpoint_price(served: ChannelModel, model: ModelInfo | None) -> Price | None:
