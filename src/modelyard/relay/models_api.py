@@ -63,7 +63,8 @@ class ModelsApi:
         return Response(_list_body(documents, total, next_link), media_type="application/json")
 
     async def count_models(self, request: Request) -> Response:
-        return Response(orjson.dumps({"data": {"count": len(self._filtered(request.query_params))}}))
+        body = {"data": {"count": len(self._filtered(request.query_params))}}
+        return Response(orjson.dumps(body), media_type="application/json")
 
     def _filtered(self, params: Any) -> list[dict[str, Any]]:
         include_unavailable = str(params.get("include_unavailable", "")).lower() in ("1", "true", "yes")
@@ -139,6 +140,13 @@ class ModelsApi:
                 "quantization": None,
                 "supported_parameters": model["supported_parameters"],
                 "supports_implicit_caching": False,
+                "supports_tool_choice": {
+                    mode: "tool_choice" in model["supported_parameters"]
+                    for mode in ("auto", "function", "none", "required")
+                },
+                "supports_diarization": False,
+                "native_tools": {},
+                "service_tier": None,
                 "status": 0,
                 # Figures from Modelyard's own traffic arrive with the routing issue; until then, unknown.
                 "uptime_last_5m": None,
@@ -170,7 +178,8 @@ class ModelsApi:
                     {"name": route.channel_name, "slug": route.channel_name, "privacy_policy_url": None,
                      "terms_of_service_url": None, "status_page_url": None},
                 )  # fmt: skip
-        return Response(orjson.dumps({"data": sorted(seen.values(), key=lambda p: p["slug"])}))
+        body = {"data": sorted(seen.values(), key=lambda p: p["slug"])}
+        return Response(orjson.dumps(body), media_type="application/json")
 
     def _lookup(self, slug: str) -> dict[str, Any]:
         by_slug = self._cache.catalog.by_slug
