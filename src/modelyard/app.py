@@ -34,11 +34,10 @@ from modelyard.relay.cache import GatewayCache
 from modelyard.relay.chat import ChatRelay
 from modelyard.relay.models_api import ModelsApi
 from modelyard.relay.settlement import SettlementWriter
-from modelyard.state import Gateway
+from modelyard.state import INVALIDATE_CHANNEL, Gateway
 
 log = logging.getLogger(__name__)
 
-INVALIDATE_CHANNEL = pricing_api.INVALIDATE_CHANNEL
 HOLD_SWEEP_SECONDS = 30.0
 # On shutdown, alerts still being delivered (or waiting to retry) get this long before they are dropped.
 ALERT_SHUTDOWN_GRACE_SECONDS = 5.0
@@ -262,7 +261,7 @@ async def _sync_catalog_periodically(gateway: Gateway, url: str, interval: float
                 dry_run=False,
                 force=False,
                 confirm=False,
-                applied=gateway.cache.refresh,
+                applied=gateway.announce_change,
             )
         except SyncError as exc:
             log.warning("scheduled catalogue sync: %s", exc)

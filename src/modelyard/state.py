@@ -16,6 +16,9 @@ from modelyard.relay.chat import ChatRelay
 from modelyard.relay.models_api import ModelsApi
 from modelyard.relay.settlement import SettlementWriter
 
+# Redis channel on which any process announces that keys, channels or prices changed in the database.
+INVALIDATE_CHANNEL = "modelyard:invalidate"
+
 
 @dataclass
 class Gateway:
@@ -36,3 +39,10 @@ class Gateway:
     notifier: Notifier
     # Encrypts the provider credentials channels are created with.
     secret_key: str = ""
+
+    async def announce_change(self) -> None:
+        """Keys, channels or prices changed: this process re-reads them now, and every other server does
+        through Redis when it is configured (else at its next cache refresh)."""
+        await self.cache.refresh()
+        if self.redis is not None:
+            await self.redis.publish(INVALIDATE_CHANNEL, b"1")

@@ -46,6 +46,14 @@ def catalogue() -> Iterator[FakeCatalogue]:
         yield fake
 
 
+@pytest.fixture(autouse=True)
+def fresh_document(catalogue: FakeCatalogue) -> Iterator[None]:
+    """Each test starts from the shipped catalogue, whatever the one before left (even when it failed)."""
+    catalogue.document, catalogue.status = CATALOG, 200
+    yield
+    catalogue.document, catalogue.status = CATALOG, 200
+
+
 def price(database_url: str, slug: str, column: str = "prompt_per_mtok_nanos") -> int:
     rows = query(
         database_url,

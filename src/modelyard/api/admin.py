@@ -95,7 +95,7 @@ async def catalog_sync(body: CatalogSyncIn, admin: AdminPrincipal, gateway: Gate
             dry_run=body.dry_run,
             force=body.force,
             confirm=body.confirm,
-            applied=gateway.cache.refresh,
+            applied=gateway.announce_change,
         )
     except SyncError as exc:
         raise AppError(502, str(exc), metadata={"error_type": "provider_unavailable"}) from None

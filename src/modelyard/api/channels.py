@@ -8,7 +8,6 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from modelyard.api.deps import AdminPrincipal, GatewayDep
-from modelyard.api.pricing import INVALIDATE_CHANNEL
 from modelyard.channels import service
 from modelyard.errors import AppError
 from modelyard.kit.secrets import SecretBox
@@ -75,12 +74,6 @@ class ChannelOut(BaseModel):
         )
 
 
-async def _changed(gateway: Gateway) -> None:
-    await gateway.cache.refresh()
-    if gateway.redis is not None:
-        await gateway.redis.publish(INVALIDATE_CHANNEL, b"1")
-
-
 async def _one(gateway: Gateway, channel_id: int) -> ChannelOut:
     async with gateway.sessions() as session:
         for channel, served in await service.list_channels(session):
@@ -125,7 +118,7 @@ async def create_channel(body: ChannelIn, admin: AdminPrincipal, gateway: Gatewa
             channel_id = channel.id
     except service.ChannelError as exc:
         raise AppError(409 if "already exists" in str(exc) else 400, str(exc)) from None
-    await _changed(gateway)
+    await gateway.announce_change()
     return await _one(gateway, channel_id)
 
 
@@ -144,7 +137,7 @@ async def update_channel(
         raise AppError(404, str(exc)) from None
     except service.ChannelError as exc:
         raise AppError(400, str(exc)) from None
-    await _changed(gateway)
+    await gateway.announce_change()
     return await _one(gateway, channel_id)
 
 
@@ -155,5 +148,5 @@ async def delete_channel(channel_id: int, admin: AdminPrincipal, gateway: Gatewa
             await service.delete_channel(session, channel_id)
     except LookupError as exc:
         raise AppError(404, str(exc)) from None
-    await _changed(gateway)
+    await gateway.announce_change()
     return Response(status_code=204)

@@ -12,10 +12,8 @@ from pydantic import BaseModel, Field
 from modelyard.api.deps import AdminPrincipal, GatewayDep
 from modelyard.catalog import pricing_admin
 from modelyard.errors import AppError
-from modelyard.state import Gateway
 
 router = APIRouter(tags=["admin"])
-INVALIDATE_CHANNEL = "modelyard:invalidate"
 
 
 class ModelPricingOut(BaseModel):
@@ -62,12 +60,6 @@ class AuditOut(BaseModel):
     created_at: datetime
 
 
-async def _changed(gateway: Gateway) -> None:
-    await gateway.cache.refresh()
-    if gateway.redis is not None:
-        await gateway.redis.publish(INVALIDATE_CHANNEL, b"1")
-
-
 @router.get("/api/admin/models/{author}/{slug}", response_model=ModelPricingOut, summary="A model's pricing")
 async def get_model_pricing(
     author: str, slug: str, admin: AdminPrincipal, gateway: GatewayDep
@@ -100,7 +92,7 @@ async def update_model_pricing(
         raise AppError(404, str(exc)) from None
     except pricing_admin.PricingError as exc:
         raise AppError(400, str(exc)) from None
-    await _changed(gateway)
+    await gateway.announce_change()
     return await get_model_pricing(author, slug, admin, gateway)
 
 
@@ -143,7 +135,7 @@ async def update_endpoint_pricing(
         raise AppError(404, str(exc)) from None
     except pricing_admin.PricingError as exc:
         raise AppError(400, str(exc)) from None
-    await _changed(gateway)
+    await gateway.announce_change()
     return EndpointPricingOut(model=model, channel_id=channel_id, prices=served)
 
 
@@ -156,7 +148,7 @@ async def set_global_markup(body: MarkupIn, admin: AdminPrincipal, gateway: Gate
             )
     except pricing_admin.PricingError as exc:
         raise AppError(400, str(exc)) from None
-    await _changed(gateway)
+    await gateway.announce_change()
     return MarkupOut(percent=pricing_admin.markup_percent(bps) or "0")
 
 
