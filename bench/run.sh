@@ -3,6 +3,7 @@
 # channel to the harness's mock upstream (http://127.0.0.1:9100/v1), runs the scenarios, stops the gateway.
 #   bench/run.sh                      # scenarios A,A1,B,D,F (C needs embeddings, not served yet)
 #   BENCH_SCENARIOS=A,A1 bench/run.sh
+#   BENCH_CHANNELS=3 bench/run.sh     # every model served by three channels (routing overhead)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HARNESS="${BENCH_HARNESS:-../shared/bench}"
@@ -16,8 +17,10 @@ bash "$HARNESS/run_bench.sh" --setup
 $M catalog import bench/catalog.json >/dev/null
 $M users create bench@example.com --password bench-password >/dev/null
 $M credits grant bench@example.com 1000000 >/dev/null
-$M channels add mock --provider openai --base-url http://127.0.0.1:9100/v1 --api-key sk-mock \
-  --models mock-gpt=mock-gpt,mock-gpt-delay-50ms=mock-gpt-delay-50ms,mock-embed=mock-embed,mock-fail-500=mock-fail-500,mock-fail-429=mock-fail-429,mock-drop-mid-stream=mock-drop-mid-stream,mock-hang=mock-hang >/dev/null
+for n in $(seq 1 "${BENCH_CHANNELS:-1}"); do
+  $M channels add "mock-$n" --provider openai --base-url http://127.0.0.1:9100/v1 --api-key sk-mock \
+    --models mock-gpt=mock-gpt,mock-gpt-delay-50ms=mock-gpt-delay-50ms,mock-embed=mock-embed,mock-fail-500=mock-fail-500,mock-fail-429=mock-fail-429,mock-drop-mid-stream=mock-drop-mid-stream,mock-hang=mock-hang >/dev/null
+done
 KEY="$($M keys create bench@example.com --name bench | tail -1)"
 
 $M serve > "$WORK/serve.log" 2>&1 &

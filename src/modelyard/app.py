@@ -20,7 +20,9 @@ from modelyard.api import admin as admin_api
 from modelyard.api import alerts as alerts_api
 from modelyard.api import balance as balance_api
 from modelyard.api import channels as channels_api
+from modelyard.api import preferences as preferences_api
 from modelyard.api import pricing as pricing_api
+from modelyard.api import providers as providers_api
 from modelyard.billing.codes import FailureLimiter
 from modelyard.billing.holds import Holds
 from modelyard.catalog.sync import SyncError, sync_catalog
@@ -31,9 +33,11 @@ from modelyard.errors import AppError, error_response, install_error_handlers
 from modelyard.kit.secrets import SecretBox
 from modelyard.notify.notifier import Notifier
 from modelyard.relay.cache import GatewayCache
-from modelyard.relay.chat import ChatRelay
+from modelyard.relay.chat import ChatRelay, RoutingSettings
 from modelyard.relay.models_api import ModelsApi
 from modelyard.relay.settlement import SettlementWriter
+from modelyard.routing.health import BreakerSettings, HealthBook
+from modelyard.routing.health_sync import HealthSync, ProbeSettings
 from modelyard.state import INVALIDATE_CHANNEL, Gateway
 
 log = logging.getLogger(__name__)
@@ -82,6 +86,38 @@ def create_app(settings: Settings) -> FastAPI:
             sock_read=settings.upstream_read_timeout_seconds,
         )
         redis = await _connect_redis(settings.redis_url)
+        health = HealthBook(
+            BreakerSettings(
+                failure_threshold=settings.health_failure_threshold,
+                cooldown_seconds=settings.health_cooldown_seconds,
+                max_cooldown_seconds=settings.health_max_cooldown_seconds,
+            )
+        )
+        health_sync = HealthSync(
+            health,
+            sessions,
+            db_writer,
+            redis,
+            http,
+            lambda: cache.routes,
+            ProbeSettings(settings.health_probe_interval_seconds, settings.health_probe_timeout_seconds),
+        )
+        await health_sync.restore()
+        relay = ChatRelay(
+            cache,
+            holds,
+            writer,
+            http,
+            timeout,
+            settings.stream_keepalive_seconds,
+            health=health,
+            routing=RoutingSettings(
+                strategy=settings.routing_strategy,
+                max_attempts=settings.routing_max_attempts,
+                retry_delay_seconds=settings.routing_retry_delay_seconds,
+            ),
+            on_health_event=health_sync.announce,
+        )
         gateway = Gateway(
             engine=engine,
             cache=cache,
@@ -89,8 +125,8 @@ def create_app(settings: Settings) -> FastAPI:
             writer=writer,
             http=http,
             redis=redis,
-            chat=ChatRelay(cache, holds, writer, http, timeout, settings.stream_keepalive_seconds),
-            models=ModelsApi(cache),
+            chat=relay,
+            models=ModelsApi(cache, health, sessions),
             sessions=sessions,
             code_guesses=FailureLimiter(),
             secret_key=secret_key,
@@ -100,6 +136,7 @@ def create_app(settings: Settings) -> FastAPI:
         tasks = [
             asyncio.create_task(_refresh_periodically(gateway, settings.cache_refresh_seconds)),
             asyncio.create_task(_sweep_periodically(holds, HOLD_SWEEP_SECONDS)),
+            *health_sync.tasks(settings.health_persist_seconds),
         ]
         if redis is not None:
             tasks.append(asyncio.create_task(_listen_for_invalidations(gateway, redis)))
@@ -117,6 +154,8 @@ def create_app(settings: Settings) -> FastAPI:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await health_sync.persist()  # what this process learnt survives a restart
             await writer.stop()  # every queued charge is written before the process exits
             await notifier.stop(ALERT_SHUTDOWN_GRACE_SECONDS)
             await db_writer.close()
@@ -138,6 +177,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(admin_api.router)
     app.include_router(pricing_api.router)
     app.include_router(channels_api.router)
+    app.include_router(providers_api.router)
+    app.include_router(preferences_api.router)
 
     def gateway(request: Request) -> Gateway:
         state: Gateway = request.app.state.gateway

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
+import aiohttp
 import typer
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -18,18 +19,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from modelyard.accounts.service import AccountError, create_user, get_user_by_email
 from modelyard.billing import ledger
 from modelyard.billing.codes import CodeError, create_batch
+from modelyard.catalog import providers
 from modelyard.catalog.importer import CatalogFormatError, catalog_is_empty, import_models, load_document
 from modelyard.catalog.sync import DEFAULT_URL as DEFAULT_CATALOG_URL
 from modelyard.catalog.sync import SyncError
 from modelyard.catalog.sync import apply as apply_sync
 from modelyard.catalog.sync import download as download_catalogue
 from modelyard.catalog.sync import plan as plan_sync
+from modelyard.channels.probe import CredentialError, ProbeResult, ProbeTarget, load_target, probe_channel
 from modelyard.channels.service import (
+    MIN_PROBE_INTERVAL_SECONDS,
+    OPTION_NAMES,
+    QUANTIZATIONS,
     ChannelError,
     add_channel,
+    delete_channel,
+    key_count,
     list_channels,
     parse_headers,
     parse_model_mappings,
+    update_channel,
+    validate_options,
 )
 from modelyard.config import ConfigError, Settings, load_settings
 from modelyard.db import migrate
@@ -37,7 +47,7 @@ from modelyard.db.engine import create_engine, session_factory
 from modelyard.keys.service import KeyServiceError, create_key
 from modelyard.kit.money import MoneyError, nanos_to_usd_str, usd_to_nanos
 from modelyard.kit.secrets import SecretBox
-from modelyard.models import LedgerKind
+from modelyard.models import Channel, LedgerKind
 
 T = TypeVar("T")
 
@@ -134,6 +144,7 @@ async def prepare_database(settings: Settings) -> AsyncEngine:
             async with session_factory(engine)() as session, session.begin():
                 if await catalog_is_empty(session):
                     await import_models(session, load_document(None))
+                await providers.seed_if_empty(session)
     except BaseException:
         await engine.dispose()
         raise
@@ -276,25 +287,105 @@ def keys_create(
     typer.echo(plaintext)
 
 
+# Channel options shared by `channels add` and `channels edit`; an option left out is not changed.
+HeaderOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--header", help="Extra upstream request header 'Name: value' (repeatable; replaces the stored set)"
+    ),
+]
+StreamOptionsOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--stream-options/--no-stream-options",
+        help="Send stream_options.include_usage (openai; default on; turn off for servers that reject it)",
+        show_default=False,
+    ),
+]
+ApiVersionOption = Annotated[str | None, typer.Option(help="azure: the api-version query parameter")]
+AnthropicVersionOption = Annotated[str | None, typer.Option(help="anthropic: the anthropic-version header")]
+QuantizationOption = Annotated[
+    str | None, typer.Option(help=f"Weights' precision shown to users: {', '.join(QUANTIZATIONS)}")
+]
+MaxConcurrencyOption = Annotated[
+    int | None, typer.Option(help="At most this many requests in flight (default: unlimited)")
+]
+TimeoutOption = Annotated[float | None, typer.Option(help="Total seconds allowed for one upstream attempt")]
+FirstByteTimeoutOption = Annotated[
+    float | None, typer.Option(help="Seconds allowed until the upstream's first byte")
+]
+ProbeOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--probe/--no-probe", help="Probe the channel in the background (default on)", show_default=False
+    ),
+]
+ProbeIntervalOption = Annotated[
+    float | None, typer.Option(help=f"Seconds between background probes (>= {MIN_PROBE_INTERVAL_SECONDS})")
+]
+ProbeTimeoutOption = Annotated[float | None, typer.Option(help="Seconds allowed for one probe")]
+
+
+def _options(
+    header: list[str] | None,
+    stream_options: bool | None,
+    api_version: str | None,
+    anthropic_version: str | None,
+    quantization: str | None,
+    max_concurrency: int | None,
+    timeout_seconds: float | None,
+    first_byte_timeout_seconds: float | None,
+    probe: bool | None,
+    probe_interval_seconds: float | None,
+    probe_timeout_seconds: float | None,
+) -> dict[str, Any]:
+    """The channel options given on the command line (stored names), checked."""
+    given: dict[str, Any] = {
+        "headers": _or_fail(lambda: parse_headers(header)) if header else None,
+        "stream_options": stream_options,
+        "api_version": api_version,
+        "anthropic_version": anthropic_version,
+        "quantization": quantization,
+        "max_concurrency": max_concurrency,
+        "timeout_seconds": timeout_seconds,
+        "first_byte_timeout_seconds": first_byte_timeout_seconds,
+        "probe_enabled": probe,
+        "probe_interval_seconds": probe_interval_seconds,
+        "probe_timeout_seconds": probe_timeout_seconds,
+    }
+    return _or_fail(lambda: validate_options({k: v for k, v in given.items() if v is not None}))
+
+
+def _secret_box(settings: Settings) -> SecretBox:
+    assert settings.secret_key is not None  # load_settings creates one in the data dir when unset
+    return SecretBox(settings.secret_key.get_secret_value())
+
+
 @channels_app.command("add")
 def channels_add(
     name: str,
     provider: Annotated[str, typer.Option(help="Upstream protocol: openai, azure, anthropic or gemini")],
     base_url: Annotated[str, typer.Option(help="As the provider documents it, /v1 included")],
-    api_key: Annotated[str, typer.Option(help="The provider credential (stored encrypted)")],
+    api_key: Annotated[
+        list[str],
+        typer.Option(help="A provider credential (stored encrypted); repeat to use several in turn"),
+    ],
     models: Annotated[str, typer.Option(help="SLUG[=UPSTREAM_NAME],... catalogue slugs this channel serves")],
     priority: Annotated[int, typer.Option(help="Higher is tried first")] = 0,
     weight: Annotated[int, typer.Option(help="Share of traffic within one priority")] = 100,
-    header: Annotated[
-        list[str] | None, typer.Option(help="Extra upstream request header 'Name: value' (repeatable)")
-    ] = None,
-    stream_options: Annotated[
-        bool,
-        typer.Option(help="Send stream_options.include_usage (openai; turn off for servers that reject it)"),
-    ] = True,
-    api_version: Annotated[str | None, typer.Option(help="azure: the api-version query parameter")] = None,
-    anthropic_version: Annotated[
-        str | None, typer.Option(help="anthropic: the anthropic-version header")
+    header: HeaderOption = None,
+    stream_options: StreamOptionsOption = None,
+    api_version: ApiVersionOption = None,
+    anthropic_version: AnthropicVersionOption = None,
+    quantization: QuantizationOption = None,
+    max_concurrency: MaxConcurrencyOption = None,
+    timeout_seconds: TimeoutOption = None,
+    first_byte_timeout_seconds: FirstByteTimeoutOption = None,
+    probe: ProbeOption = None,
+    probe_interval_seconds: ProbeIntervalOption = None,
+    probe_timeout_seconds: ProbeTimeoutOption = None,
+    provider_slug: Annotated[
+        str | None, typer.Option(help="The catalogue provider it reaches, e.g. deepinfra (shown to users)")
     ] = None,
 ) -> None:
     """Connect an upstream provider channel.
@@ -303,18 +394,21 @@ def channels_add(
     each model's upstream name is its deployment), anthropic (https://api.anthropic.com), gemini
     (https://generativelanguage.googleapis.com/v1beta)."""
     settings = settings_or_exit()
-    assert settings.secret_key is not None
-    box = SecretBox(settings.secret_key.get_secret_value())
+    box = _secret_box(settings)
     mappings = _or_fail(lambda: parse_model_mappings(models))
-    options: dict[str, Any] = {}
-    if header:
-        options["headers"] = _or_fail(lambda: parse_headers(header))
-    if not stream_options:
-        options["stream_options"] = False
-    if api_version:
-        options["api_version"] = api_version
-    if anthropic_version:
-        options["anthropic_version"] = anthropic_version
+    options = _options(
+        header,
+        stream_options,
+        api_version,
+        anthropic_version,
+        quantization,
+        max_concurrency,
+        timeout_seconds,
+        first_byte_timeout_seconds,
+        probe,
+        probe_interval_seconds,
+        probe_timeout_seconds,
+    )
 
     async def work(session: AsyncSession) -> str:
         channel = await add_channel(
@@ -328,17 +422,188 @@ def channels_add(
             priority=priority,
             weight=weight,
             options=options,
+            provider_slug=provider_slug,
         )
         served = ", ".join(f"{m.slug}={m.upstream_name}" for m in mappings)
-        where = f"id {channel.id}, {channel.provider}, {channel.base_url}"
+        where = f"id {channel.id}, {channel.provider}, {channel.base_url}, {key_count(box, channel)} key(s)"
         return f"added channel {channel.name} ({where}): {served}"
 
     typer.echo(run(settings, work, notify=True))
 
 
+@channels_app.command("edit")
+def channels_edit(
+    channel_id: Annotated[int, typer.Argument(metavar="ID", help="The channel's id (see `channels list`)")],
+    name: Annotated[str | None, typer.Option(help="A new name")] = None,
+    base_url: Annotated[str | None, typer.Option(help="A new base URL")] = None,
+    api_key: Annotated[
+        list[str] | None, typer.Option(help="Replaces every stored key (repeat to give several)")
+    ] = None,
+    models: Annotated[
+        str | None,
+        typer.Option(
+            help="SLUG[=UPSTREAM_NAME],... replaces the served list (models that stay keep their prices)"
+        ),
+    ] = None,
+    priority: Annotated[int | None, typer.Option(help="Higher is tried first")] = None,
+    weight: Annotated[int | None, typer.Option(help="Share of traffic within one priority")] = None,
+    provider_slug: Annotated[str | None, typer.Option(help="The catalogue provider it reaches")] = None,
+    clear_provider_slug: Annotated[
+        bool, typer.Option("--clear-provider-slug", help="Name no catalogue provider")
+    ] = False,
+    header: HeaderOption = None,
+    stream_options: StreamOptionsOption = None,
+    api_version: ApiVersionOption = None,
+    anthropic_version: AnthropicVersionOption = None,
+    quantization: QuantizationOption = None,
+    max_concurrency: MaxConcurrencyOption = None,
+    timeout_seconds: TimeoutOption = None,
+    first_byte_timeout_seconds: FirstByteTimeoutOption = None,
+    probe: ProbeOption = None,
+    probe_interval_seconds: ProbeIntervalOption = None,
+    probe_timeout_seconds: ProbeTimeoutOption = None,
+    unset_option: Annotated[
+        list[str] | None,
+        typer.Option(help=f"Return an option to its default (repeatable): {', '.join(OPTION_NAMES)}"),
+    ] = None,
+) -> None:
+    """Change a channel: only what is given changes; options are merged into the stored ones."""
+    if provider_slug is not None and clear_provider_slug:
+        fail("give either --provider-slug or --clear-provider-slug, not both")
+    settings = settings_or_exit()
+    box = _secret_box(settings)
+    mappings = _or_fail(lambda: parse_model_mappings(models)) if models is not None else None
+    changes: dict[str, Any] = _options(
+        header,
+        stream_options,
+        api_version,
+        anthropic_version,
+        quantization,
+        max_concurrency,
+        timeout_seconds,
+        first_byte_timeout_seconds,
+        probe,
+        probe_interval_seconds,
+        probe_timeout_seconds,
+    )
+    for option in unset_option or []:
+        if option not in OPTION_NAMES:
+            fail(f"unknown option {option!r}; known options: {', '.join(OPTION_NAMES)}")
+        if option in changes:
+            fail(f"option {option} is both set and unset")
+        changes[option] = None
+
+    async def work(session: AsyncSession) -> str:
+        channel = await _updated(
+            session,
+            channel_id,
+            name=name,
+            base_url=base_url,
+            api_keys=api_key,
+            box=box,
+            models=mappings,
+            priority=priority,
+            weight=weight,
+            provider_slug=provider_slug,
+            clear_provider=clear_provider_slug,
+            options=changes or None,
+        )
+        return f"updated channel {channel.name} (id {channel.id}, {key_count(box, channel)} key(s))"
+
+    typer.echo(run(settings, work, notify=True))
+
+
+async def _updated(session: AsyncSession, channel_id: int, **changes: Any) -> Channel:
+    try:
+        return await update_channel(session, channel_id, **changes)
+    except LookupError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _set_enabled(channel_id: int, enabled: bool) -> None:
+    async def work(session: AsyncSession) -> str:
+        channel = await _updated(session, channel_id, is_enabled=enabled)
+        return f"{'enabled' if enabled else 'disabled'} channel {channel.name} (id {channel.id})"
+
+    typer.echo(run(settings_or_exit(), work, notify=True))
+
+
+@channels_app.command("enable")
+def channels_enable(
+    channel_id: Annotated[int, typer.Argument(metavar="ID", help="The channel's id (see `channels list`)")],
+) -> None:
+    """Route requests to a channel again."""
+    _set_enabled(channel_id, True)
+
+
+@channels_app.command("disable")
+def channels_disable(
+    channel_id: Annotated[int, typer.Argument(metavar="ID", help="The channel's id (see `channels list`)")],
+) -> None:
+    """Stop routing requests to a channel (it keeps its settings)."""
+    _set_enabled(channel_id, False)
+
+
+@channels_app.command("test")
+def channels_test(
+    channel_id: Annotated[int, typer.Argument(metavar="ID", help="The channel's id (see `channels list`)")],
+    model: Annotated[str | None, typer.Option(help="A slug the channel serves (default: its first)")] = None,
+) -> None:
+    """Probe a channel with its first key. Exits 1 when the upstream refuses or does not answer."""
+    settings = settings_or_exit()
+    box = _secret_box(settings)
+
+    async def work(session: AsyncSession) -> ProbeTarget:
+        try:
+            return await load_target(session, box, channel_id, model)
+        except (LookupError, CredentialError) as exc:
+            raise CommandError(str(exc)) from None
+
+    target = run(settings, work)
+
+    async def send() -> ProbeResult:
+        async with aiohttp.ClientSession() as http:
+            return await probe_channel(
+                http, target.provider, target.config, target.upstream_model, target.timeout_seconds
+            )
+
+    result = _run_async(send())
+    status = f"HTTP {result.status}" if result.status is not None else "no HTTP answer"
+    channel = f"channel {target.name} (id {target.channel_id}), {target.model_slug}"
+    summary = f"{channel}: {status} in {result.latency_ms} ms"
+    if result.ok:
+        typer.echo(f"ok: {summary}")
+        return
+    typer.echo(f"failed: {summary}: {result.message}")
+    raise typer.Exit(1)
+
+
+@channels_app.command("delete")
+def channels_delete(
+    channel_id: Annotated[int, typer.Argument(metavar="ID", help="The channel's id (see `channels list`)")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm: the channel and its endpoint prices go")
+    ] = False,
+) -> None:
+    """Delete a channel, with its served models and their endpoint prices."""
+    if not yes:
+        fail(f"deleting channel {channel_id} cannot be undone; add --yes to confirm")
+
+    async def work(session: AsyncSession) -> str:
+        try:
+            await delete_channel(session, channel_id)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
+        return f"deleted channel {channel_id}"
+
+    typer.echo(run(settings_or_exit(), work, notify=True))
+
+
 @channels_app.command("list")
 def channels_list() -> None:
-    """List channels (credentials are never shown)."""
+    """List channels (credentials are never shown, only how many keys each has)."""
+    settings = settings_or_exit()
+    box = _secret_box(settings)
 
     async def work(session: AsyncSession) -> list[str]:
         lines = []
@@ -352,11 +617,12 @@ def channels_list() -> None:
             )
             lines.append(
                 f"{channel.id}\t{channel.name}\t{channel.provider}\t{channel.base_url}\t{state}\t"
-                f"priority={channel.priority}\tweight={channel.weight}\t{models}"
+                f"priority={channel.priority}\tweight={channel.weight}\t{models}\t"
+                f"keys={key_count(box, channel)}\tprovider_slug={channel.provider_slug or '-'}"
             )
         return lines
 
-    lines = run(settings_or_exit(), work)
+    lines = run(settings, work)
     if not lines:
         typer.echo("no channels; add one with `modelyard channels add`")
     for line in lines:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +43,22 @@ class Settings(BaseSettings):
     upstream_total_timeout_seconds: Annotated[float, Field(gt=0)] = 600.0
     # Streams send `: OPENROUTER PROCESSING` comments while the upstream is silent this long.
     stream_keepalive_seconds: Annotated[float, Field(gt=0)] = 15.0
+
+    # Routing (routing/): the strategy requests use when neither they nor their user choose one, how many
+    # channels one model's request may try, and the pause between two tries.
+    routing_strategy: Literal["default", "price", "latency", "throughput", "weighted"] = "default"
+    routing_max_attempts: Annotated[int, Field(ge=1, le=10)] = 3
+    routing_retry_delay_seconds: Annotated[float, Field(ge=0, le=5)] = 0.05
+    # Circuit breaker per channel and model: this many failures in a row stop routing there for the
+    # cool-down (doubling on each re-opening up to the maximum); then one trial request decides.
+    health_failure_threshold: Annotated[int, Field(ge=1, le=100)] = 3
+    health_cooldown_seconds: Annotated[float, Field(gt=0)] = 30.0
+    health_max_cooldown_seconds: Annotated[float, Field(gt=0)] = 600.0
+    # Active probes of every enabled channel (0 = none; a channel's options may set its own).
+    health_probe_interval_seconds: Annotated[float, Field(ge=0)] = 60.0
+    health_probe_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    # How often live health is written to the channel_health table.
+    health_persist_seconds: Annotated[float, Field(gt=0)] = 10.0
 
     auto_import_catalog: bool = True
     # Catalogue sync on a schedule (seconds; unset = never): what `modelyard catalog sync` does without

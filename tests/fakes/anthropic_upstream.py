@@ -1,4 +1,5 @@
-"""A fake of Anthropic's Messages API (`POST /v1/messages`) that speaks the real wire protocol.
+"""A fake of Anthropic's Messages API (`POST /v1/messages`, and `GET /v1/models` for probes) that speaks
+the real wire protocol.
 
 The gateway's Anthropic translator is only trustworthy if the upstream it talks to in tests is as picky as
 api.anthropic.com: strict request validation (unknown fields, role order, tool_use/tool_result pairing,
@@ -48,6 +49,8 @@ __all__ = [
 # The versions the real API accepts in the `anthropic-version` header.
 ANTHROPIC_VERSIONS: Final = ("2023-06-01", "2023-01-01")
 THINKING_TEXT: Final = "Let me think."
+# What `GET /v1/models` lists; messages accept any model name (directives are invented per test).
+LISTED_MODELS: Final = ("claude-sonnet-4-5", "claude-haiku-4-5")
 THINKING_SIGNATURE: Final = "sig-fake"
 TOOL_ARGUMENTS: Final[tuple[dict[str, str], ...]] = ({"city": "Paris"}, {"city": "Tokyo"})
 # Tool input streams in two pieces so a translator has to concatenate partial_json itself.
@@ -773,6 +776,7 @@ class FakeAnthropicUpstream(FakeServer):
 
     def _add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/messages", self._messages)
+        app.router.add_get("/v1/models", self._list_models)
         app.on_response_prepare.append(self._stamp_request_id)
 
     @staticmethod
@@ -795,6 +799,18 @@ class FakeAnthropicUpstream(FakeServer):
         if version not in ANTHROPIC_VERSIONS:
             return _error(request, 400, f"anthropic-version: invalid version {version!r}")
         return None
+
+    async def _list_models(self, request: web.Request) -> web.Response:
+        # Checked like /v1/messages: the key and the anthropic-version header.
+        if (denied := self._check_headers(request)) is not None:
+            return denied
+        data = [
+            {"type": "model", "id": model, "display_name": model, "created_at": "2025-01-01T00:00:00Z"}
+            for model in LISTED_MODELS
+        ]
+        return web.json_response(
+            {"data": data, "has_more": False, "first_id": data[0]["id"], "last_id": data[-1]["id"]}
+        )
 
     async def _messages(self, request: web.Request) -> web.StreamResponse:
         if (denied := self._check_headers(request)) is not None:

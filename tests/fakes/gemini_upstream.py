@@ -7,6 +7,7 @@ Routes (base_url is ``http://127.0.0.1:PORT/v1beta``):
   streams one JSON array, which this fake refuses with a 400)
 - ``POST /v1beta/models/{model}:embedContent``
 - ``POST /v1beta/models/{model}:batchEmbedContents``
+- ``GET /v1beta/models/{model}`` (the model's description; any name is known)
 
 The key travels in ``x-goog-api-key`` (or ``?key=``).  Requests are checked the way Gemini checks them, down
 to rejecting unknown field names, because that is how a translator leaking OpenAI fields is caught.
@@ -1135,6 +1136,7 @@ class FakeGeminiUpstream(FakeServer):
         app.router.add_post(f"{model}:streamGenerateContent", self._stream_generate_content)
         app.router.add_post(f"{model}:embedContent", self._embed_content)
         app.router.add_post(f"{model}:batchEmbedContents", self._batch_embed_contents)
+        app.router.add_get(model, self._get_model)
 
     def _not_found(self, request: web.Request) -> web.Response:
         return _error_response(404, "Method not found.")
@@ -1201,6 +1203,32 @@ class FakeGeminiUpstream(FakeServer):
                 'Invalid JSON payload received. Unknown name "": Root element must be a message.'
             )
         return body
+
+    # ---------------------------------------------------------------- models.get
+
+    async def _get_model(self, request: web.Request) -> web.Response:
+        model = request.match_info["model"]
+        try:
+            self._check_auth(request, "GetModel")
+        except _ApiError as exc:
+            return exc.response()
+        fail = parse_directives(model).fail_status
+        if fail is not None:
+            return _directed_failure(fail, model, "getModel")
+        # Any name is "known": directive-laden names are invented per test.
+        return _json_response(
+            {
+                "name": f"models/{model}",
+                "version": "001",
+                "displayName": model,
+                "inputTokenLimit": 1048576,
+                "outputTokenLimit": 8192,
+                "supportedGenerationMethods": ["generateContent", "countTokens"],
+                "temperature": 1,
+                "topP": 0.95,
+                "topK": 64,
+            }
+        )
 
     # ---------------------------------------------------------------- generateContent
 

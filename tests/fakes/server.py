@@ -82,7 +82,8 @@ class FakeServer:
     def running(self) -> bool:
         return self._port is not None
 
-    def start(self) -> None:
+    def start(self, port: int | None = None) -> None:
+        """Starts on a free port, or on `port` (a restart where the gateway expects it)."""
         if self._thread is not None:
             raise RuntimeError(f"{type(self).__name__} is already running")
         loop = asyncio.new_event_loop()
@@ -90,7 +91,7 @@ class FakeServer:
         thread.start()
         self._loop, self._thread = loop, thread
         try:
-            self._port = asyncio.run_coroutine_threadsafe(self._start_server(), loop).result(timeout=10)
+            self._port = asyncio.run_coroutine_threadsafe(self._start_server(port), loop).result(timeout=10)
         except BaseException:
             self._stop_loop()
             raise
@@ -142,7 +143,7 @@ class FakeServer:
         self._runner = None
         self._port = None
 
-    async def _start_server(self) -> int:
+    async def _start_server(self, port: int | None = None) -> int:
         self._stopping = False
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
         self._add_routes(app)
@@ -152,7 +153,10 @@ class FakeServer:
         # Binding port 0 ourselves and handing over the socket avoids a pick-then-bind race.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            sock.bind(("127.0.0.1", 0))
+            if port is not None:
+                # The old connections may linger in TIME_WAIT; rebinding the same port must still work.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", port or 0))
             site = web.SockSite(runner, sock)
             await site.start()
         except BaseException:
@@ -160,8 +164,8 @@ class FakeServer:
             await runner.cleanup()
             raise
         self._runner = runner
-        port: int = sock.getsockname()[1]
-        return port
+        bound: int = sock.getsockname()[1]
+        return bound
 
     async def _shutdown(self) -> None:
         self._stopping = True

@@ -1,14 +1,15 @@
-"""Administration of upstream channels. Credentials are write-only: no answer ever contains one."""
+"""Administration of upstream channels. Credentials are write-only: no answer ever contains one (answers
+show how many keys a channel has, and its extra headers' names with masked values)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from modelyard.api.deps import AdminPrincipal, GatewayDep
-from modelyard.channels import service
+from modelyard.channels import probe, service
 from modelyard.errors import AppError
 from modelyard.kit.secrets import SecretBox
 from modelyard.models import Channel, ChannelModel
@@ -18,34 +19,114 @@ router = APIRouter(tags=["admin"])
 
 
 class ServedModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     slug: str = Field(description="A catalogue slug, e.g. openai/gpt-4o")
     upstream_name: str | None = Field(
-        default=None, description="The name the upstream knows (Azure: deployment)"
+        default=None,
+        description="The name the upstream knows (Azure: deployment); default: the slug after its author",
     )
 
 
 class ChannelOptions(BaseModel):
-    headers: dict[str, str] = Field(default_factory=dict, description="Extra upstream request headers")
-    stream_options: bool = Field(default=True, description="openai: send stream_options.include_usage")
+    """Every field is optional: absent (or null) means the default. In a PATCH, a field sent as null
+    removes the stored option."""
+
+    # Strict: "yes" for a flag or "30" for a number is a mistake to report, not to guess at.
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    headers: dict[str, str] | None = Field(
+        default=None,
+        description="Extra upstream request headers. Answers show the names with the values masked as ***; "
+        "in a PATCH, the given set replaces the stored one",
+    )
+    stream_options: bool | None = Field(
+        default=None, description="openai: send stream_options.include_usage (default true)"
+    )
     api_version: str | None = Field(default=None, description="azure: the api-version query parameter")
     anthropic_version: str | None = Field(default=None, description="anthropic: the anthropic-version header")
+    quantization: str | None = Field(
+        default=None,
+        description=f"The weights' precision shown to users: one of {', '.join(service.QUANTIZATIONS)}",
+    )
+    max_concurrency: int | None = Field(
+        default=None,
+        description="At most this many requests in flight on the channel (>= 1; null = unlimited)",
+    )
+    timeout_seconds: float | None = Field(
+        default=None, description="Total time allowed for one upstream attempt, in seconds (> 0)"
+    )
+    first_byte_timeout_seconds: float | None = Field(
+        default=None, description="Time allowed until the upstream's first byte, in seconds (> 0)"
+    )
+    probe_enabled: bool | None = Field(
+        default=None, description="Probe the channel in the background (default true)"
+    )
+    probe_interval_seconds: float | None = Field(
+        default=None,
+        description=f"Seconds between background probes (>= {service.MIN_PROBE_INTERVAL_SECONDS})",
+    )
+    probe_timeout_seconds: float | None = Field(
+        default=None,
+        description="Time allowed for one probe, in seconds "
+        f"(> 0; default {probe.DEFAULT_PROBE_TIMEOUT_SECONDS:g})",
+    )
 
 
 class ChannelIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=service.MAX_NAME_LENGTH)
     provider: str = Field(description="openai, azure, anthropic or gemini")
     base_url: str
-    api_key: str = Field(min_length=1, description="Stored encrypted; never returned")
+    api_key: str | None = Field(
+        default=None, min_length=1, description="One key (or send api_keys). Stored encrypted; never returned"
+    )
+    api_keys: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=service.MAX_KEYS_PER_CHANNEL,
+        description="Several keys, used in turn (or send api_key). Stored encrypted; never returned",
+    )
     models: list[ServedModel] = Field(min_length=1)
     priority: int = 0
     weight: int = Field(default=100, ge=1)
     options: ChannelOptions = Field(default_factory=ChannelOptions)
+    provider_slug: str | None = Field(
+        default=None, description="The catalogue provider this channel reaches (see /api/admin/providers)"
+    )
 
 
 class ChannelPatch(BaseModel):
-    is_enabled: bool | None = None
+    """Only the fields sent change."""
+
+    # A misspelt field would otherwise be an edit that silently does nothing.
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=service.MAX_NAME_LENGTH)
+    base_url: str | None = None
+    api_keys: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=service.MAX_KEYS_PER_CHANNEL,
+        description="Replaces every stored key",
+    )
+    models: list[ServedModel] | None = Field(
+        default=None,
+        min_length=1,
+        description="Replaces the served list; models that stay keep their endpoint prices and limits",
+    )
     priority: int | None = None
     weight: int | None = Field(default=None, ge=1)
+    is_enabled: bool | None = None
+    provider_slug: str | None = Field(default=None, description="null (sent explicitly) clears it")
+    options: ChannelOptions | None = Field(
+        default=None, description="Merged into the stored options; an option sent as null is removed"
+    )
+
+
+# Fields of ChannelPatch for which null means something (clear / nothing to merge) rather than a mistake.
+_NULLABLE = {"provider_slug", "options"}
 
 
 class ChannelOut(BaseModel):
@@ -56,11 +137,13 @@ class ChannelOut(BaseModel):
     is_enabled: bool
     priority: int
     weight: int
+    key_count: int = Field(description="How many keys the channel uses in turn (the keys are never shown)")
     models: list[ServedModel]
-    options: dict[str, Any]
+    options: dict[str, Any] = Field(description="The stored options; header values masked as ***")
+    provider_slug: str | None
 
     @classmethod
-    def of(cls, channel: Channel, served: list[ChannelModel]) -> ChannelOut:
+    def of(cls, channel: Channel, served: list[ChannelModel], box: SecretBox) -> ChannelOut:
         return cls(
             id=channel.id,
             name=channel.name,
@@ -69,39 +152,66 @@ class ChannelOut(BaseModel):
             is_enabled=channel.is_enabled,
             priority=channel.priority,
             weight=channel.weight,
+            key_count=service.key_count(box, channel),
             models=[ServedModel(slug=m.model_slug, upstream_name=m.upstream_name) for m in served],
-            options=dict(channel.options or {}),
+            options=service.public_options(channel.options),
+            provider_slug=channel.provider_slug,
         )
 
 
+class ProbeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = Field(default=None, description="A slug the channel serves; default: its first")
+
+
+class ProbeOut(BaseModel):
+    ok: bool = Field(description="The upstream accepted the credential (a 2xx answer)")
+    status: int | None = Field(description="The upstream's HTTP status; null when it never answered")
+    latency_ms: int = Field(description="Time until the upstream answered (or the probe gave up)")
+    message: str = Field(description="OK, or what went wrong (the upstream's own message where it gave one)")
+    model: str = Field(description="The slug probed")
+
+
+def _mappings(models: list[ServedModel]) -> list[service.ModelMapping]:
+    spec = ",".join(f"{m.slug}={m.upstream_name}" if m.upstream_name else m.slug for m in models)
+    return service.parse_model_mappings(spec)
+
+
+def _refusal(exc: service.ChannelError) -> AppError:
+    return AppError(409 if isinstance(exc, service.DuplicateChannelName) else 400, str(exc))
+
+
 async def _one(gateway: Gateway, channel_id: int) -> ChannelOut:
+    box = SecretBox(gateway.secret_key)
     async with gateway.sessions() as session:
         for channel, served in await service.list_channels(session):
             if channel.id == channel_id:
-                return ChannelOut.of(channel, served)
+                return ChannelOut.of(channel, served, box)
     raise AppError(404, f"no channel with id {channel_id}")
 
 
 @router.get("/api/admin/channels", response_model=list[ChannelOut], summary="List channels")
 async def list_channels(admin: AdminPrincipal, gateway: GatewayDep) -> list[ChannelOut]:
+    box = SecretBox(gateway.secret_key)
     async with gateway.sessions() as session:
-        return [ChannelOut.of(channel, served) for channel, served in await service.list_channels(session)]
+        return [
+            ChannelOut.of(channel, served, box) for channel, served in await service.list_channels(session)
+        ]
+
+
+@router.get("/api/admin/channels/{channel_id}", response_model=ChannelOut, summary="One channel")
+async def get_channel(channel_id: int, admin: AdminPrincipal, gateway: GatewayDep) -> ChannelOut:
+    return await _one(gateway, channel_id)
 
 
 @router.post("/api/admin/channels", response_model=ChannelOut, status_code=201, summary="Connect a channel")
 async def create_channel(body: ChannelIn, admin: AdminPrincipal, gateway: GatewayDep) -> ChannelOut:
-    options: dict[str, Any] = {}
-    if body.options.headers:
-        options["headers"] = body.options.headers
-    if not body.options.stream_options:
-        options["stream_options"] = False
-    if body.options.api_version:
-        options["api_version"] = body.options.api_version
-    if body.options.anthropic_version:
-        options["anthropic_version"] = body.options.anthropic_version
-    spec = ",".join(f"{m.slug}={m.upstream_name}" if m.upstream_name else m.slug for m in body.models)
+    if (body.api_key is None) == (body.api_keys is None):
+        raise AppError(400, "send exactly one of api_key (one key) and api_keys (a list of keys)")
+    keys = [body.api_key] if body.api_key is not None else list(body.api_keys or [])
     try:
-        mappings = service.parse_model_mappings(spec)
+        mappings = _mappings(body.models)
         async with gateway.sessions() as session, session.begin():
             channel = await service.add_channel(
                 session,
@@ -109,36 +219,86 @@ async def create_channel(body: ChannelIn, admin: AdminPrincipal, gateway: Gatewa
                 name=body.name,
                 provider=body.provider,
                 base_url=body.base_url,
-                api_key=body.api_key,
+                api_key=keys,
                 models=mappings,
                 priority=body.priority,
                 weight=body.weight,
-                options=options,
+                options=body.options.model_dump(exclude_none=True),
+                provider_slug=body.provider_slug,
             )
             channel_id = channel.id
     except service.ChannelError as exc:
-        raise AppError(409 if "already exists" in str(exc) else 400, str(exc)) from None
+        raise _refusal(exc) from None
     await gateway.announce_change()
     return await _one(gateway, channel_id)
 
 
-@router.patch(
-    "/api/admin/channels/{channel_id}", response_model=ChannelOut, summary="Enable, disable, reorder"
-)
+@router.patch("/api/admin/channels/{channel_id}", response_model=ChannelOut, summary="Edit a channel")
 async def update_channel(
     channel_id: int, body: ChannelPatch, admin: AdminPrincipal, gateway: GatewayDep
 ) -> ChannelOut:
+    nulls = sorted(f for f in body.model_fields_set - _NULLABLE if getattr(body, f) is None)
+    if nulls:
+        raise AppError(400, f"{', '.join(nulls)}: null is not a value here; leave the field out to keep it")
     try:
+        mappings = _mappings(body.models) if body.models is not None else None
         async with gateway.sessions() as session, session.begin():
             await service.update_channel(
-                session, channel_id, is_enabled=body.is_enabled, priority=body.priority, weight=body.weight
+                session,
+                channel_id,
+                is_enabled=body.is_enabled,
+                priority=body.priority,
+                weight=body.weight,
+                provider_slug=body.provider_slug,
+                clear_provider="provider_slug" in body.model_fields_set and body.provider_slug is None,
+                name=body.name,
+                base_url=body.base_url,
+                api_keys=body.api_keys,
+                box=SecretBox(gateway.secret_key),
+                models=mappings,
+                options=body.options.model_dump(exclude_unset=True) if body.options is not None else None,
+            )
+    except LookupError as exc:
+        raise AppError(404, str(exc)) from None
+    except service.ChannelError as exc:
+        raise _refusal(exc) from None
+    await gateway.announce_change()
+    return await _one(gateway, channel_id)
+
+
+@router.post(
+    "/api/admin/channels/{channel_id}/test",
+    response_model=ProbeOut,
+    summary="Probe a channel with its first key",
+    description="200 whenever the probe ran, whether the upstream accepted it or not (see `ok`).",
+)
+async def test_channel(
+    channel_id: int,
+    admin: AdminPrincipal,
+    gateway: GatewayDep,
+    body: Annotated[ProbeIn | None, Body()] = None,
+) -> ProbeOut:
+    try:
+        async with gateway.sessions() as session:
+            target = await probe.load_target(
+                session, SecretBox(gateway.secret_key), channel_id, body.model if body else None
             )
     except LookupError as exc:
         raise AppError(404, str(exc)) from None
     except service.ChannelError as exc:
         raise AppError(400, str(exc)) from None
-    await gateway.announce_change()
-    return await _one(gateway, channel_id)
+    except probe.CredentialError as exc:
+        raise AppError(500, str(exc)) from None
+    result = await probe.probe_channel(
+        gateway.http, target.provider, target.config, target.upstream_model, target.timeout_seconds
+    )
+    return ProbeOut(
+        ok=result.ok,
+        status=result.status,
+        latency_ms=result.latency_ms,
+        message=result.message,
+        model=target.model_slug,
+    )
 
 
 @router.delete("/api/admin/channels/{channel_id}", status_code=204, summary="Delete a channel")

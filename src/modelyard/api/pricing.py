@@ -98,8 +98,13 @@ async def update_model_pricing(
 
 class EndpointPricingIn(BaseModel):
     prices: dict[str, str | None] = Field(
+        default_factory=dict,
         description="USD per million tokens (prompt, completion, internal_reasoning, input_cache_read, "
-        "input_cache_write) or per request (request); null returns a field to the model's price"
+        "input_cache_write) or per request (request); null returns a field to the model's price",
+    )
+    limits: dict[str, int | None] = Field(
+        default_factory=dict,
+        description="context_length and max_completion_tokens this channel allows; null = the model's",
     )
 
 
@@ -109,12 +114,13 @@ class EndpointPricingOut(BaseModel):
     prices: dict[str, str | None] = Field(
         description="This channel's own prices before markup; null = model's"
     )
+    limits: dict[str, int | None] = Field(description="This channel's own limits; null = model's")
 
 
 @router.patch(
     "/api/admin/models/{author}/{slug}/endpoints/{channel_id}",
     response_model=EndpointPricingOut,
-    summary="Set one channel's own prices for a model",
+    summary="Set one channel's own prices and limits for a model",
 )
 async def update_endpoint_pricing(
     author: str,
@@ -128,15 +134,20 @@ async def update_endpoint_pricing(
     try:
         async with gateway.sessions() as session, session.begin():
             await pricing_admin.update_endpoint(
-                session, model, channel_id, actor_user_id=admin.user_id, prices=body.prices
+                session,
+                model,
+                channel_id,
+                actor_user_id=admin.user_id,
+                prices=body.prices,
+                limits=body.limits,
             )
-            served = await pricing_admin.endpoint_prices(session, model, channel_id)
+            served, limits = await pricing_admin.endpoint_prices(session, model, channel_id)
     except LookupError as exc:
         raise AppError(404, str(exc)) from None
     except pricing_admin.PricingError as exc:
         raise AppError(400, str(exc)) from None
     await gateway.announce_change()
-    return EndpointPricingOut(model=model, channel_id=channel_id, prices=served)
+    return EndpointPricingOut(model=model, channel_id=channel_id, prices=served, limits=limits)
 
 
 @router.put("/api/admin/pricing/markup", response_model=MarkupOut, summary="Set the global markup")

@@ -111,6 +111,7 @@ def _model_values(entry: dict[str, Any]) -> dict[str, Any]:
         "instruct_type": architecture.get("instruct_type"),
         "supported_parameters": list(entry.get("supported_parameters") or []),
         "default_parameters": entry.get("default_parameters"),
+        "supports_reasoning": "reasoning" in (entry.get("supported_parameters") or []),
         "is_active": True,
         "source": entry,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -184,36 +185,57 @@ ENDPOINT_FIELDS = (
 )
 
 
+ENDPOINT_LIMITS = ("context_length", "max_completion_tokens")
+
+
 async def update_endpoint(
-    session: AsyncSession, slug: str, channel_id: int, *, actor_user_id: int, prices: dict[str, str | None]
+    session: AsyncSession,
+    slug: str,
+    channel_id: int,
+    *,
+    actor_user_id: int,
+    prices: dict[str, str | None],
+    limits: dict[str, int | None] | None = None,
 ) -> None:
-    """Sets (or, with null, clears) one channel's own prices for a model, auditing each change."""
+    """Sets (or, with null, clears) one channel's own prices and limits for a model, auditing each change."""
     served = await session.scalar(
         select(ChannelModel).where(ChannelModel.model_slug == slug, ChannelModel.channel_id == channel_id)
     )
     if served is None:
         raise LookupError(f"channel {channel_id} does not serve {slug}")
-    for name, value in prices.items():
-        if name not in ENDPOINT_FIELDS:
-            raise PricingError(f"unknown endpoint price `{name}`; known: {', '.join(ENDPOINT_FIELDS)}")
-        column, _ = PRICE_FIELDS[name]
-        nanos = None if value is None else parse_price(name, value)
-        old = getattr(served, column)
-        if old != nanos:
+    subject = f"{slug}@channel:{channel_id}"
+
+    def change(attribute: str, field: str, value: int | None, shown: Callable[[int], str]) -> None:
+        old = getattr(served, attribute)
+        if old != value:
             session.add(
                 PriceAudit(
                     actor_user_id=actor_user_id,
-                    subject=f"{slug}@channel:{channel_id}",
-                    field=f"price.{name}",
-                    old_value=None if old is None else nanos_to_usd_str(old),
-                    new_value=None if nanos is None else nanos_to_usd_str(nanos),
+                    subject=subject,
+                    field=field,
+                    old_value=None if old is None else shown(old),
+                    new_value=None if value is None else shown(value),
                 )
             )
-            setattr(served, column, nanos)
+            setattr(served, attribute, value)
+
+    for name, value in prices.items():
+        if name not in ENDPOINT_FIELDS:
+            raise PricingError(f"unknown endpoint price `{name}`; known: {', '.join(ENDPOINT_FIELDS)}")
+        nanos = None if value is None else parse_price(name, value)
+        change(PRICE_FIELDS[name][0], f"price.{name}", nanos, nanos_to_usd_str)
+    for name, limit in (limits or {}).items():
+        if name not in ENDPOINT_LIMITS:
+            raise PricingError(f"unknown endpoint limit `{name}`; known: {', '.join(ENDPOINT_LIMITS)}")
+        if limit is not None and limit < 1:
+            raise PricingError(f"`{name}` must be a positive number of tokens, or null for the model's")
+        change(name, f"limit.{name}", limit, str)
     await session.flush()
 
 
-async def endpoint_prices(session: AsyncSession, slug: str, channel_id: int) -> dict[str, str | None]:
+async def endpoint_prices(
+    session: AsyncSession, slug: str, channel_id: int
+) -> tuple[dict[str, str | None], dict[str, int | None]]:
     served = await session.scalar(
         select(ChannelModel).where(ChannelModel.model_slug == slug, ChannelModel.channel_id == channel_id)
     )
@@ -223,4 +245,4 @@ async def endpoint_prices(session: AsyncSession, slug: str, channel_id: int) -> 
     for name in ENDPOINT_FIELDS:
         value = getattr(served, PRICE_FIELDS[name][0])
         result[name] = None if value is None else nanos_to_usd_str(value)
-    return result
+    return result, {name: getattr(served, name) for name in ENDPOINT_LIMITS}

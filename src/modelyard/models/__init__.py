@@ -1,8 +1,9 @@
 """ORM tables, one module per aggregate. Importing this package registers every table on Base.metadata."""
 
-from modelyard.models.catalog import CatalogModel, ModelPrice
+from modelyard.models.catalog import CatalogModel, CatalogProvider, ModelPrice
 from modelyard.models.channels import Channel, ChannelModel
 from modelyard.models.codes import CodeRedemption, RedemptionCode
+from modelyard.models.health import ChannelHealth
 from modelyard.models.holds import Hold
 from modelyard.models.keys import ApiKey
 from modelyard.models.ledger import LedgerEntry, LedgerKind
@@ -13,7 +14,9 @@ from modelyard.models.users import User, UserRole
 __all__ = [
     "ApiKey",
     "CatalogModel",
+    "CatalogProvider",
     "Channel",
+    "ChannelHealth",
     "ChannelModel",
     "CodeRedemption",
     "Hold",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from modelyard.db.base import Base, BigIntPK, UTCDateTime
@@ -28,6 +28,9 @@ class CatalogModel(Base):
     instruct_type: Mapped[str | None] = mapped_column(String(50), nullable=True)
     supported_parameters: Mapped[list[str]] = mapped_column(JSON, default=list)
     default_parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Accepts `reasoning` (thinking tokens); imported from supported_parameters, editable by an operator.
+    supports_reasoning: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # False hides the model from every list and refuses requests for it, without deleting its history.
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The model as the source document described it, so /models can echo fields this schema does not model.
     source: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -59,4 +62,21 @@ class ModelPrice(Base):
     is_manual: Mapped[bool] = mapped_column(Boolean, default=False)
     # This model's markup over its price in basis points (1% = 100); None = the global markup.
     markup_bps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CatalogProvider(Base):
+    """A company that serves models (OpenAI, DeepInfra, ...); channels name the one they reach, and
+    `/api/v1/providers` lists these with their policy links."""
+
+    __tablename__ = "catalog_providers"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    privacy_policy_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    terms_of_service_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    status_page_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    headquarters: Mapped[str | None] = mapped_column(String(2), nullable=True)  # ISO 3166-1 alpha-2
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -24,6 +24,8 @@ class Channel(Base):
     priority: Mapped[int] = mapped_column(Integer, default=0)
     weight: Mapped[int] = mapped_column(Integer, default=100)
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The catalogue provider this channel reaches (`catalog_providers.slug`); None = shown under its own name.
+    provider_slug: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
     # Provider-specific options (extra headers, flags) that later adapters need without a migration each.
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -42,6 +44,9 @@ class ChannelModel(Base):
     )
     model_slug: Mapped[str] = mapped_column(String(200), index=True)
     upstream_name: Mapped[str] = mapped_column(String(200))
+    # This endpoint's own limits when they are below the model's; None = the model's.
+    context_length: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_completion_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # This endpoint's own price (nano-USD per million tokens or per unit); None = the model's price.
     prompt_per_mtok_nanos: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     completion_per_mtok_nanos: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from modelyard.db.base import Base, BigIntPK, UTCDateTime
@@ -37,6 +38,8 @@ class RequestLog(Base):
     cost_nanos: Mapped[int] = mapped_column(BigInteger, default=0)
     latency_ms: Mapped[int] = mapped_column(Integer)
     ttft_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Every upstream attempt in order: [{channel_id, channel, provider, model, status, latency_ms, error}].
+    attempts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     app_referer: Mapped[str | None] = mapped_column(String(500), nullable=True)
     app_title: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

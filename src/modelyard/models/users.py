@@ -35,4 +35,7 @@ class User(Base):
     # Set (with a conditional update, so only one process alerts) when a charge leaves the balance below
     # the threshold; cleared when the balance is back at or above it. One alert per period below.
     is_low_balance_alerted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The routing strategy this user's requests use when they name none (routing/policy.py); None = the
+    # deployment default.
+    routing_strategy: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -34,6 +34,8 @@ class UpstreamRequest:
     url: str
     headers: dict[str, str]
     body: bytes
+    # Only probes use another method (a cheap authenticated GET where the protocol has one).
+    method: str = "POST"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +115,8 @@ class Adapter(Protocol):
     def completions_request(
         self, channel: ChannelConfig, body: dict[str, Any], context: CallContext
     ) -> UpstreamRequest: ...
+
+    def probe_request(self, channel: ChannelConfig, upstream_model: str) -> UpstreamRequest:
+        """The cheapest request that proves the channel's credential (and, where the protocol allows, the
+        model) works: a 2xx answer means it does."""
+        ...

@@ -7,6 +7,7 @@ priced or routed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -17,11 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from modelyard.billing.pricing import Price
 from modelyard.catalog.pricing_admin import GLOBAL_MARKUP, apply_markup
+from modelyard.channels.service import decode_keys
 from modelyard.kit.money import per_mtok_nanos_to_per_token_usd_str
 from modelyard.kit.secrets import SecretBox
 from modelyard.models import (
     ApiKey,
     CatalogModel,
+    CatalogProvider,
     Channel,
     ChannelModel,
     ModelPrice,
@@ -40,6 +43,7 @@ class KeyPrincipal:
     user_id: int
     is_usable: bool  # key enabled and its owner active
     is_admin: bool = False
+    routing_strategy: str | None = None  # the owner's preference; None = the deployment's
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,8 @@ class ModelInfo:
     max_completion_tokens: int | None
     base_price: Price | None = None  # before markup
     markup_bps: int = 0
+    # The request parameters the model accepts (OpenRouter's vocabulary); None = not known.
+    supported_parameters: frozenset[str] | None = None
 
 
 @dataclass
@@ -68,12 +74,18 @@ class GatewayCache:
         self.keys: dict[str, KeyPrincipal] = {}
         self.catalog = CatalogView()
         self.routes: dict[str, list[Route]] = {}
+        # Catalogue providers in `/api/v1/providers` shape, by slug.
+        self.providers: dict[str, dict[str, Any]] = {}
+        self._refreshing = asyncio.Lock()
 
     async def refresh(self) -> None:
-        async with self._sessions() as session:
+        # One refresh at a time: two overlapping ones (the interval, an admin change, a Redis notice) could
+        # otherwise finish out of order and leave the older snapshot in place.
+        async with self._refreshing, self._sessions() as session:
             await self._refresh_catalog(session)
             self.keys = await _load_keys(session)
-            self.routes = await _load_routes(session, self._box, self.catalog.models)
+            self.providers = await _load_providers(session)
+            self.routes = await _load_routes(session, self._box, self.catalog.models, self.providers)
 
     async def lookup_key(self, key_hash: str) -> KeyPrincipal | None:
         """A key created since the last refresh is found in the database once, then cached."""
@@ -117,6 +129,9 @@ class GatewayCache:
                 max_completion_tokens=model.max_completion_tokens,
                 base_price=_price(price, 0),
                 markup_bps=(price.markup_bps if price and price.markup_bps is not None else global_bps),
+                supported_parameters=frozenset(model.supported_parameters)
+                if model.supported_parameters
+                else None,
             )
             documents.append(_model_document(model, billed))
         self.catalog = CatalogView(
@@ -204,18 +219,41 @@ def pricing_document(price: Price | None, source_pricing: dict[str, Any]) -> dic
 
 async def _load_keys(session: AsyncSession, key_hash: str | None = None) -> dict[str, KeyPrincipal]:
     query = select(
-        ApiKey.key_hash, ApiKey.id, ApiKey.user_id, ApiKey.is_enabled, User.is_active, User.role
+        ApiKey.key_hash,
+        ApiKey.id,
+        ApiKey.user_id,
+        ApiKey.is_enabled,
+        User.is_active,
+        User.role,
+        User.routing_strategy,
     ).join(User, User.id == ApiKey.user_id)
     if key_hash is not None:
         query = query.where(ApiKey.key_hash == key_hash)
     return {
-        row_hash: KeyPrincipal(key_id, user_id, bool(enabled and active), role == UserRole.ADMIN)
-        for row_hash, key_id, user_id, enabled, active, role in await session.execute(query)
+        row_hash: KeyPrincipal(key_id, user_id, bool(enabled and active), role == UserRole.ADMIN, strategy)
+        for row_hash, key_id, user_id, enabled, active, role, strategy in await session.execute(query)
+    }
+
+
+async def _load_providers(session: AsyncSession) -> dict[str, dict[str, Any]]:
+    return {
+        row.slug: {
+            "name": row.name,
+            "slug": row.slug,
+            "privacy_policy_url": row.privacy_policy_url,
+            "terms_of_service_url": row.terms_of_service_url,
+            "status_page_url": row.status_page_url,
+            "headquarters": row.headquarters,
+        }
+        for row in await session.scalars(select(CatalogProvider).order_by(CatalogProvider.slug))
     }
 
 
 async def _load_routes(
-    session: AsyncSession, box: SecretBox, models: dict[str, ModelInfo]
+    session: AsyncSession,
+    box: SecretBox,
+    models: dict[str, ModelInfo],
+    providers: dict[str, dict[str, Any]],
 ) -> dict[str, list[Route]]:
     rows = await session.execute(
         select(Channel, ChannelModel)
@@ -224,17 +262,17 @@ async def _load_routes(
         .order_by(Channel.priority.desc(), Channel.id)
     )
     routes: dict[str, list[Route]] = {}
-    secrets: dict[int, str | None] = {}
+    secrets: dict[int, tuple[str, ...] | None] = {}
     for channel, served in rows:
         if channel.id not in secrets:
             try:
-                secrets[channel.id] = box.decrypt(channel.api_key_encrypted)
+                secrets[channel.id] = decode_keys(box.decrypt(channel.api_key_encrypted)) or None
             except ValueError as exc:
                 # One unreadable credential must not take every other channel down with it.
                 log.error("channel %s skipped: %s", channel.name, exc)
                 secrets[channel.id] = None
-        api_key = secrets[channel.id]
-        if api_key is None:
+        api_keys = secrets[channel.id]
+        if api_keys is None:
             continue
         routes.setdefault(served.model_slug, []).append(
             Route(
@@ -242,12 +280,19 @@ async def _load_routes(
                 channel_name=channel.name,
                 provider=channel.provider,
                 base_url=channel.base_url,
-                api_key=api_key,
+                api_key=api_keys[0],
+                api_keys=api_keys,
                 options=dict(channel.options or {}),
                 upstream_model=served.upstream_name,
                 priority=channel.priority,
                 weight=channel.weight,
                 price=_endpoint_price(served, models.get(served.model_slug)),
+                provider_slug=channel.provider_slug,
+                provider_name=(providers.get(channel.provider_slug) or {}).get("name")
+                if channel.provider_slug
+                else None,
+                context_length=served.context_length,
+                max_completion_tokens=served.max_completion_tokens,
             )
         )
     return routes

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -51,7 +52,9 @@ from modelyard.relay.request import (
     payment_required,
 )
 from modelyard.relay.settlement import Settlement, SettlementWriter
-from modelyard.routing.planner import Route, plan_attempts
+from modelyard.routing.health import HealthBook, event_of
+from modelyard.routing.planner import Candidate, Plan, RequestFacts, Route, plan, tag
+from modelyard.routing.policy import RoutingPolicy, no_route, parse_policy, split_suffix
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +81,11 @@ class _Call:
     route: Route | None = None
     first_token_at: float | None = None
     is_settled: bool = False
+    # The planned (model, endpoint) pairs in order, and what each try did.
+    plan: list[tuple[ModelInfo, Route]] = field(default_factory=list)
     attempts: list[dict[str, Any]] = field(default_factory=list)
+    attempt_started: float = 0.0
+    busy_channel: int | None = None  # the channel whose concurrency slot this call holds
 
     @property
     def created(self) -> int:
@@ -104,6 +111,9 @@ class ChatRelay:
         http: aiohttp.ClientSession,
         timeout: aiohttp.ClientTimeout,
         keepalive_seconds: float,
+        health: HealthBook | None = None,
+        routing: RoutingSettings | None = None,
+        on_health_event: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self._cache = cache
         self._holds = holds
@@ -112,6 +122,11 @@ class ChatRelay:
         self._timeout = timeout
         self._keepalive_seconds = keepalive_seconds
         self._rng = random.Random()  # noqa: S311 - load spreading, not security
+        self._key_turns: dict[int, int] = {}
+        self.health = health or HealthBook()
+        self._routing = routing or RoutingSettings()
+        self._on_health_event = on_health_event
+        self._in_flight: dict[int, int] = {}  # channel id -> requests it is serving now
 
     async def authenticate(self, request: Request) -> KeyPrincipal:
         header = request.headers.get("authorization")
@@ -141,7 +156,83 @@ class ChatRelay:
         started = time.perf_counter()
         principal = await self.authenticate(request)
         relay_request = parse(await request.body())
-        slug = relay_request.model
+        planned, reserve = self._plan(principal, relay_request)
+        generation_id = new_generation_id()
+        if not await self._holds.place(principal.user_id, reserve, generation_id):
+            raise payment_required(await self._holds.spendable_nanos(principal.user_id), reserve)
+        call = _Call(
+            principal=principal,
+            request=relay_request,
+            model=planned[0][0],
+            price=planned[0][1].price or planned[0][0].price or Price(),
+            reserved_nanos=reserve,
+            generation_id=generation_id,
+            created_at=utcnow(),
+            started=started,
+            app_referer=request.headers.get("http-referer"),
+            app_title=request.headers.get("x-openrouter-title") or request.headers.get("x-title"),
+        )
+        call.plan = planned
+        try:
+            if relay_request.is_stream:
+                return await self._stream(call)
+            try:
+                return await _unless_client_leaves(self._complete(call), request.receive)
+            except _ClientGone:
+                # The upstream call was cancelled with the request; nothing was delivered, nothing is charged.
+                self._settle(call, status="cancelled", http_status=499)
+                return Response(status_code=499)
+        except BaseException:
+            # Anything that escapes before a stream takes over the call (including cancellation) settles it
+            # as a failure: the hold is released and nothing is charged. Once streaming, the stream settles.
+            self._settle(call, status="error", http_status=500, error_type="server", error_message="aborted")
+            raise
+
+    # ------------------------------------------------------------------ routing
+
+    def _plan(
+        self, principal: KeyPrincipal, request: RelayRequest
+    ) -> tuple[list[tuple[ModelInfo, Route]], int]:
+        """The (model, endpoint) pairs to try in order, over the model and its `models` fallbacks, and the
+        hold that covers the dearest of them. Raises the error the user gets when none qualifies."""
+        fallback_strategy = principal.routing_strategy or self._routing.strategy
+        planned: list[tuple[ModelInfo, Route]] = []
+        reserve = 0
+        excluded: dict[str, list[str]] = {}
+        retry_after: float | None = None
+        served_any = False
+        for requested in request.models:
+            slug, suffix_strategy = split_suffix(requested)
+            model = self._model(slug)
+            policy = parse_policy(
+                request.provider, fallback_strategy=fallback_strategy, suffix_strategy=suffix_strategy
+            )
+            routes = self._cache.routes.get(model.slug, [])
+            served_any = served_any or bool(routes)
+            chosen = self._plan_model(model, routes, policy, request)
+            for reason, tags in chosen.excluded.items():
+                excluded.setdefault(reason, []).extend(tags)
+            if chosen.retry_after_seconds is not None:
+                retry_after = min(retry_after or chosen.retry_after_seconds, chosen.retry_after_seconds)
+            limit = _completion_limit(model, request)
+            for route in chosen.attempts[: self._routing.max_attempts]:
+                planned.append((model, route))
+                price = route.price or model.price or Price()
+                reserve = max(reserve, max_cost_nanos(price, request.prompt_tokens_estimate, limit))
+        if planned:
+            return planned, reserve
+        first = request.models[0]
+        if not served_any:
+            raise AppError(
+                404,
+                f"No enabled channel serves model {first}",
+                metadata={"error_type": "not_found", "model": first},
+            )
+        if set(excluded) == {"circuit_open"}:
+            raise no_route(first, excluded, status=503, retry_after=retry_after)
+        raise no_route(first, excluded)
+
+    def _model(self, slug: str) -> ModelInfo:
         model = self._cache.catalog.models.get(slug)
         if model is None:
             raise AppError(
@@ -153,61 +244,83 @@ class ChatRelay:
                 f"Model {slug} has no price set, so it cannot be used; an operator must price it first",
                 metadata={"error_type": "not_found", "model": slug},
             )
-        routes = self._cache.routes.get(slug)
-        if not routes:
-            raise AppError(
-                404,
-                f"No enabled channel serves model {slug}",
-                metadata={"error_type": "not_found", "model": slug},
+        return model
+
+    def _plan_model(
+        self, model: ModelInfo, routes: list[Route], policy: RoutingPolicy, request: RelayRequest
+    ) -> Plan:
+        assert model.price is not None
+        health = self.health
+        candidates = [
+            Candidate(
+                route=route,
+                price=route.price or model.price,
+                health=health.health(route.channel_id, model.slug),
+                is_busy=self._is_busy(route),
             )
-        if relay_request.surface is Surface.EMBEDDINGS:
-            completion_limit = 0
-        else:
-            completion_limit = (
-                relay_request.max_output_tokens
-                or model.max_completion_tokens
-                or (
-                    max(model.context_length - relay_request.prompt_tokens_estimate, 1)
-                    if model.context_length
-                    else None
-                )
-                or DEFAULT_COMPLETION_RESERVE_TOKENS
-            )
-        # Channels may price the model differently: the hold covers the dearest one that might serve it.
-        reserve = max(
-            max_cost_nanos(route.price or model.price, relay_request.prompt_tokens_estimate, completion_limit)
             for route in routes
+        ]
+        facts = RequestFacts(
+            parameters=request.parameters,
+            supported_parameters=model.supported_parameters,
+            max_output_tokens=request.max_output_tokens,
         )
-        generation_id = new_generation_id()
-        if not await self._holds.place(principal.user_id, reserve, generation_id):
-            raise payment_required(await self._holds.spendable_nanos(principal.user_id), reserve)
-        call = _Call(
-            principal=principal,
-            request=relay_request,
-            model=model,
-            price=model.price,
-            reserved_nanos=reserve,
-            generation_id=generation_id,
-            created_at=utcnow(),
-            started=started,
-            app_referer=request.headers.get("http-referer"),
-            app_title=request.headers.get("x-openrouter-title") or request.headers.get("x-title"),
+        return plan(candidates, policy, facts, self._rng)
+
+    def _is_busy(self, route: Route) -> bool:
+        limit = route.options.get("max_concurrency")
+        return isinstance(limit, int) and self._in_flight.get(route.channel_id, 0) >= limit
+
+    def _take_slot(self, call: _Call, route: Route) -> None:
+        self._in_flight[route.channel_id] = self._in_flight.get(route.channel_id, 0) + 1
+        call.busy_channel = route.channel_id
+
+    def _free_slot(self, call: _Call) -> None:
+        if call.busy_channel is not None:
+            self._in_flight[call.busy_channel] -= 1
+            call.busy_channel = None
+
+    def _record_attempt(
+        self, call: _Call, route: Route, status: int | None, error: str | None = None
+    ) -> None:
+        call.attempts.append(
+            {
+                "channel_id": route.channel_id,
+                "channel": route.channel_name,
+                "provider": tag(route),
+                "model": call.model.slug,
+                "status": status,
+                "latency_ms": round((time.perf_counter() - call.attempt_started) * 1000),
+                "error": error,
+            }
         )
-        attempts = plan_attempts(routes, self._rng)
-        try:
-            if relay_request.is_stream:
-                return await self._stream(call, attempts)
-            try:
-                return await _unless_client_leaves(self._complete(call, attempts), request.receive)
-            except _ClientGone:
-                # The upstream call was cancelled with the request; nothing was delivered, nothing is charged.
-                self._settle(call, status="cancelled", http_status=499)
-                return Response(status_code=499)
-        except BaseException:
-            # Anything that escapes before a stream takes over the call (including cancellation) settles it
-            # as a failure: the hold is released and nothing is charged. Once streaming, the stream settles.
-            self._settle(call, status="error", http_status=500, error_type="server", error_message="aborted")
-            raise
+
+    def _health_failure(self, call: _Call, route: Route, failure: UpstreamFailure) -> None:
+        if failure.kind in _REQUEST_FAULTS:
+            self.health.release_trial(route.channel_id, call.model.slug)
+            return
+        retry_after = failure.retry_after_seconds if failure.kind is FailureKind.RATE_LIMITED else None
+        self.health.record_failure(
+            route.channel_id, call.model.slug, error=failure.message, retry_after_seconds=retry_after
+        )
+        if self._on_health_event is not None:
+            self._on_health_event(
+                event_of(route.channel_id, call.model.slug, ok=False, error=failure.kind.value,
+                         retry_after_seconds=retry_after)
+            )  # fmt: skip
+
+    def _health_success(self, call: _Call, route: Route, usage: Usage | None) -> None:
+        now = time.perf_counter()
+        first = call.first_token_at
+        recovered = self.health.record_success(
+            route.channel_id,
+            call.model.slug,
+            latency_ms=(now - call.attempt_started) * 1000,
+            ttft_ms=(first - call.attempt_started) * 1000 if first and call.request.is_stream else None,
+            output_tokens=usage.completion_tokens if usage else None,
+        )
+        if recovered and self._on_health_event is not None:
+            self._on_health_event(event_of(route.channel_id, call.model.slug, ok=True))
 
     # ------------------------------------------------------------------ upstream calls
 
@@ -215,7 +328,7 @@ class ChatRelay:
         """(upstream request, the canonical body it was built from, whether the answer is a chat answer to
         be reshaped as a text completion). Raises UnsupportedFeature when this channel cannot do it."""
         request = call.request
-        channel = ChannelConfig(route.base_url, route.api_key, route.options)
+        channel = ChannelConfig(route.base_url, self._next_key(route), route.options)
         context = CallContext(route.upstream_model, request.is_stream, call.model.max_completion_tokens)
         if request.surface is Surface.EMBEDDINGS:
             if not adapter.supports_embeddings:
@@ -231,10 +344,33 @@ class ChatRelay:
         adapter.check_chat(body)
         return adapter.chat_request(channel, body, context), body, request.surface is Surface.COMPLETIONS
 
-    async def _send(self, upstream: Any, adapter: Adapter) -> aiohttp.ClientResponse:
+    @property
+    def default_strategy(self) -> str:
+        return self._routing.strategy
+
+    def _next_key(self, route: Route) -> str:
+        """A channel's keys in turn, so each carries an equal share of its traffic (and rate limits)."""
+        if len(route.api_keys) < 2:
+            return route.api_key
+        turn = self._key_turns.get(route.channel_id, 0)
+        self._key_turns[route.channel_id] = turn + 1
+        return route.api_keys[turn % len(route.api_keys)]
+
+    def _timeout_for(self, route: Route) -> aiohttp.ClientTimeout:
+        total = route.options.get("timeout_seconds")
+        first_byte = route.options.get("first_byte_timeout_seconds")
+        if total is None and first_byte is None:
+            return self._timeout
+        return aiohttp.ClientTimeout(
+            total=float(total) if total is not None else self._timeout.total,
+            connect=self._timeout.connect,
+            sock_read=float(first_byte) if first_byte is not None else self._timeout.sock_read,
+        )
+
+    async def _send(self, upstream: Any, adapter: Adapter, route: Route) -> aiohttp.ClientResponse:
         try:
             response = await self._http.post(
-                upstream.url, data=upstream.body, headers=upstream.headers, timeout=self._timeout
+                upstream.url, data=upstream.body, headers=upstream.headers, timeout=self._timeout_for(route)
             )
         except TimeoutError:
             raise UpstreamFailure(FailureKind.TIMEOUT, "the provider did not answer in time") from None
@@ -255,36 +391,69 @@ class ChatRelay:
         return response
 
     async def _each_attempt(
-        self, call: _Call, routes: list[Route], attempt: Callable[[Route, Adapter], Coroutine[Any, Any, Any]]
+        self, call: _Call, attempt: Callable[[Route, Adapter], Coroutine[Any, Any, Any]]
     ) -> Any:
-        """Runs `attempt` on each channel in turn until one succeeds. A channel that cannot do the request is
-        skipped; a retryable upstream failure moves on; anything else ends the request with its error."""
+        """Runs `attempt` on each planned endpoint in turn until one succeeds. An endpoint that cannot do
+        the request is skipped; a retryable failure moves on to the next endpoint, a failure of the request
+        itself to the next fallback model; the last failure is the answer."""
         failure: UpstreamFailure | None = None
         unsupported: UnsupportedFeature | None = None
-        for route in routes:
+        skip_model: str | None = None
+        tries = 0
+        for model, route in call.plan:
+            if model.slug == skip_model:
+                continue
             adapter = ADAPTERS.get(route.provider)
             if adapter is None:
                 log.error("channel %s has unknown provider %r; skipped", route.channel_name, route.provider)
                 continue
+            if not self.health.try_acquire(route.channel_id, model.slug):
+                continue  # its breaker opened while this request was waiting (another request's failure)
+            if tries and self._routing.retry_delay_seconds:
+                await asyncio.sleep(self._routing.retry_delay_seconds)
+            tries += 1
+            call.model = model
             call.route = route
-            call.price = route.price or call.model.price or call.price
+            call.price = route.price or model.price or call.price
+            call.attempt_started = time.perf_counter()
+            self._take_slot(call, route)
             try:
                 return await attempt(route, adapter)
             except UnsupportedFeature as exc:
+                self._free_slot(call)
+                self.health.release_trial(route.channel_id, model.slug)
                 unsupported = unsupported or exc
             except UpstreamFailure as exc:
+                self._free_slot(call)
                 failure = exc
-                call.attempts.append({"channel": route.channel_name, "status": exc.upstream_status})
+                self._record_attempt(call, route, exc.upstream_status, exc.kind.value)
+                self._health_failure(call, route, exc)
                 log.warning(
                     "upstream %s failed for %s: %s (%s)",
                     route.channel_name,
-                    call.model.slug,
+                    model.slug,
                     exc.kind,
                     exc.message,
                 )
                 if not exc.is_retryable:
-                    break
+                    skip_model = (
+                        model.slug
+                    )  # the request itself is at fault here; a fallback model may not be
+            except BaseException:
+                self._free_slot(call)
+                self.health.release_trial(route.channel_id, model.slug)
+                raise
         if failure is None:
+            if unsupported is None and tries == 0:
+                # Every planned endpoint's breaker opened in the meantime.
+                error = AppError(
+                    503,
+                    f"Every endpoint of {call.model.slug} is temporarily unavailable",
+                    metadata={"error_type": "provider_unavailable"},
+                )
+                self._settle(call, status="error", http_status=503, error_type="provider_unavailable",
+                             error_message=error.message)  # fmt: skip
+                raise error
             message = str(unsupported) if unsupported else f"No usable channel serves model {call.model.slug}"
             error = AppError(400, message, metadata={"error_type": "invalid_request"})
             self._settle(
@@ -292,10 +461,12 @@ class ChatRelay:
             )
             raise error
         assert call.route is not None
-        self._settle(call, status="error", http_status=failure.http_status, failure=failure)
+        self._settle(
+            call, status="error", http_status=failure.http_status, failure=failure, attempt_recorded=True
+        )
         headers = {"X-Generation-Id": call.generation_id}
         if failure.retry_after_seconds is not None:
-            headers["Retry-After"] = str(max(1, round(failure.retry_after_seconds)))
+            headers["Retry-After"] = str(max(1, math.ceil(failure.retry_after_seconds)))
         raise AppError(
             failure.http_status,
             f"Provider {call.route.channel_name} returned an error: {failure.message}",
@@ -303,14 +474,18 @@ class ChatRelay:
                 "error_type": failure.error_type,
                 "provider_name": call.route.channel_name,
                 "raw": failure.message,
+                "previous_errors": [
+                    {"provider": a["provider"], "code": a["error"], "status": a["status"]}
+                    for a in call.attempts
+                ],
             },
             headers=headers,
         )
 
-    async def _complete(self, call: _Call, routes: list[Route]) -> Response:
+    async def _complete(self, call: _Call) -> Response:
         async def attempt(route: Route, adapter: Adapter) -> Response:
             upstream, body, as_completion = self._build(call, route, adapter)
-            response = await self._send(upstream, adapter)
+            response = await self._send(upstream, adapter, route)
             try:
                 raw = await response.read()
             except TimeoutError:
@@ -353,22 +528,22 @@ class ChatRelay:
                 headers={"X-Generation-Id": call.generation_id},
             )
 
-        response: Response = await self._each_attempt(call, routes, attempt)
+        response: Response = await self._each_attempt(call, attempt)
         return response
 
     # ------------------------------------------------------------------ streams
 
-    async def _open_stream(self, call: _Call, routes: list[Route]) -> _Opened:
+    async def _open_stream(self, call: _Call) -> _Opened:
         async def attempt(route: Route, adapter: Adapter) -> _Opened:
             upstream, body, as_completion = self._build(call, route, adapter)
-            response = await self._send(upstream, adapter)
+            response = await self._send(upstream, adapter, route)
             return _Opened(route, response, adapter.stream_translator(body), as_completion)
 
-        opened: _Opened = await self._each_attempt(call, routes, attempt)
+        opened: _Opened = await self._each_attempt(call, attempt)
         return opened
 
-    async def _stream(self, call: _Call, routes: list[Route]) -> Response:
-        opening = asyncio.ensure_future(self._open_stream(call, routes))
+    async def _stream(self, call: _Call) -> Response:
+        opening = asyncio.ensure_future(self._open_stream(call))
         done, _ = await asyncio.wait((opening,), timeout=self._keepalive_seconds)
         if done:
             # The upstream answered quickly: its errors still get a real HTTP status and a JSON body.
@@ -571,6 +746,7 @@ class ChatRelay:
         error_type: str | None = None,
         error_message: str | None = None,
         is_usage_estimated: bool = False,
+        attempt_recorded: bool = False,
     ) -> None:
         """Turns the reservation into the real charge and queues the charge with its request log."""
         if call.is_settled:
@@ -578,6 +754,17 @@ class ChatRelay:
         call.is_settled = True
         now = time.perf_counter()
         route = call.route
+        self._free_slot(call)
+        if route is not None and call.attempt_started:
+            if status == "success":
+                self._record_attempt(call, route, 200)
+                self._health_success(call, route, usage)
+            elif failure is not None and not attempt_recorded:
+                # A failure after the stream began (failures before it were recorded as they happened).
+                self._record_attempt(call, route, failure.upstream_status, failure.kind.value)
+                self._health_failure(call, route, failure)
+            elif status == "cancelled":
+                self.health.release_trial(route.channel_id, call.model.slug)
         if failure is not None:
             error_type, error_message = failure.error_type, failure.message
         self._writer.submit(
@@ -608,12 +795,35 @@ class ChatRelay:
                     "ttft_ms": round((call.first_token_at - call.started) * 1000)
                     if call.first_token_at
                     else None,
+                    "attempts": call.attempts or None,
                     "app_referer": _clip(call.app_referer, 500),
                     "app_title": _clip(call.app_title, 200),
                     "created_at": call.created_at,
                 },
             )
         )
+
+
+@dataclass(frozen=True)
+class RoutingSettings:
+    strategy: str = "default"
+    max_attempts: int = 3
+    retry_delay_seconds: float = 0.05
+
+
+# Failures that say the request is wrong, not the channel: they never count against its health.
+_REQUEST_FAULTS = frozenset({FailureKind.BAD_REQUEST, FailureKind.CONTEXT_LENGTH})
+
+
+def _completion_limit(model: ModelInfo, request: RelayRequest) -> int:
+    if request.surface is Surface.EMBEDDINGS:
+        return 0
+    return (
+        request.max_output_tokens
+        or model.max_completion_tokens
+        or (max(model.context_length - request.prompt_tokens_estimate, 1) if model.context_length else None)
+        or DEFAULT_COMPLETION_RESERVE_TOKENS
+    )
 
 
 def _error_event(call: _Call, status: int, message: str, metadata: dict[str, Any]) -> bytes:

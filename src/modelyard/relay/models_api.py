@@ -3,15 +3,23 @@ OpenAI list at `/v1/models`, all served from the in-process catalogue cache."""
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import orjson
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 
 from modelyard.errors import AppError, bad_request
+from modelyard.kit.clock import utcnow
+from modelyard.models import RequestLog
 from modelyard.relay.cache import GatewayCache, pricing_document
+from modelyard.routing.health import HealthBook
+from modelyard.routing.planner import tag
 
 _OUTPUT_MODALITIES = {"text", "image", "audio", "embeddings", "video", "rerank", "speech", "transcription"}
 _INPUT_MODALITIES = {"text", "image", "file", "audio", "video"}
@@ -25,13 +33,23 @@ _SORTS = {
     "top-weekly",
     "newest",
 }
+_USAGE_TTL_SECONDS = 60.0
 MAX_PAGE = 1000
 DEFAULT_PAGE = 500
 
 
 class ModelsApi:
-    def __init__(self, cache: GatewayCache) -> None:
+    def __init__(
+        self,
+        cache: GatewayCache,
+        health: HealthBook | None = None,
+        sessions: async_sessionmaker[AsyncSession] | None = None,
+    ) -> None:
         self._cache = cache
+        self._health = health or HealthBook()
+        self._sessions = sessions
+        # slug -> (requests, tokens) over the last 7 days, and when it was read.
+        self._usage: tuple[float, dict[str, tuple[int, int]]] = (0.0, {})
         self._default: tuple[tuple[int, int], bytes] | None = None
 
     def _available(self, include_unavailable: bool) -> list[dict[str, Any]]:
@@ -51,7 +69,7 @@ class ModelsApi:
                 documents = [d for d in self._available(False) if _outputs(d) & {"text"}]
                 self._default = (key, _list_body(documents, len(documents), None))
             return Response(self._default[1], media_type="application/json")
-        documents = self._filtered(params)
+        documents = self._filtered(params, await self._weekly_usage(params.get("sort")))
         total = len(documents)
         next_link = None
         if "offset" in params or "limit" in params:
@@ -63,10 +81,30 @@ class ModelsApi:
         return Response(_list_body(documents, total, next_link), media_type="application/json")
 
     async def count_models(self, request: Request) -> Response:
-        body = {"data": {"count": len(self._filtered(request.query_params))}}
+        body = {"data": {"count": len(self._filtered(request.query_params, {}))}}
         return Response(orjson.dumps(body), media_type="application/json")
 
-    def _filtered(self, params: Any) -> list[dict[str, Any]]:
+    async def _weekly_usage(self, sort: str | None) -> dict[str, tuple[int, int]]:
+        """Requests and tokens per model over the last 7 days, for the popularity sorts; read from the
+        request log at most once a minute."""
+        if sort not in ("most-popular", "top-weekly") or self._sessions is None:
+            return {}
+        read_at, usage = self._usage
+        if time.monotonic() - read_at < _USAGE_TTL_SECONDS:
+            return usage
+        since = utcnow() - timedelta(days=7)
+        tokens = func.coalesce(RequestLog.prompt_tokens, 0) + func.coalesce(RequestLog.completion_tokens, 0)
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(RequestLog.model_slug, func.count(), func.sum(tokens))
+                .where(RequestLog.created_at >= since, RequestLog.status == "success")
+                .group_by(RequestLog.model_slug)
+            )
+            usage = {slug: (int(count), int(total or 0)) for slug, count, total in rows}
+        self._usage = (time.monotonic(), usage)
+        return usage
+
+    def _filtered(self, params: Any, usage: dict[str, tuple[int, int]]) -> list[dict[str, Any]]:
         include_unavailable = str(params.get("include_unavailable", "")).lower() in ("1", "true", "yes")
         documents = self._available(include_unavailable)
         outputs = _parse_set(params.get("output_modalities"), "output_modalities", _OUTPUT_MODALITIES)
@@ -89,7 +127,9 @@ class ModelsApi:
                 d
                 for d in documents
                 if any(
-                    r.channel_name.lower() in providers or r.provider in providers
+                    r.channel_name.lower() in providers
+                    or r.provider in providers
+                    or r.provider_slug in providers
                     for r in routes.get(d["id"], [])
                 )
             ]
@@ -107,8 +147,36 @@ class ModelsApi:
         if sort is not None:
             if sort not in _SORTS:
                 raise bad_request(f"`sort` must be one of {', '.join(sorted(_SORTS))}", field="sort")
-            documents = _sorted(documents, sort)
+            documents = self._sorted(documents, sort, usage)
         return documents
+
+    def _sorted(
+        self, documents: list[dict[str, Any]], sort: str, usage: dict[str, tuple[int, int]]
+    ) -> list[dict[str, Any]]:
+        if sort in ("most-popular", "top-weekly"):
+            index = 0 if sort == "most-popular" else 1
+            # Stable: models nobody used keep the catalogue's order (newest first) after the used ones.
+            return sorted(documents, key=lambda d: -usage.get(d["id"], (0, 0))[index])
+        if sort in ("latency-low-to-high", "throughput-high-to-low"):
+            figures = {d["id"]: self._best(d["id"], sort) for d in documents}
+            known = [d for d in documents if figures[d["id"]] is not None]
+            known.sort(key=lambda d: figures[d["id"]] or 0.0)
+            return known + [d for d in documents if figures[d["id"]] is None]
+        return _sorted(documents, sort)
+
+    def _best(self, slug: str, sort: str) -> float | None:
+        """The model's best endpoint over the last 30 minutes: lowest p50 latency, or highest p50
+        throughput (negated, so both sort ascending); None without traffic."""
+        best: float | None = None
+        for route in self._cache.routes.get(slug, []):
+            health = self._health.health(route.channel_id, slug)
+            if sort == "latency-low-to-high":
+                value = health.latency_30m.p50 if health.latency_30m else None
+            else:
+                value = -health.throughput_30m.p50 if health.throughput_30m else None
+            if value is not None and (best is None or value < best):
+                best = value
+        return best
 
     async def get_model(self, request: Request) -> Response:
         """`/v1/models/{id}`: the bare model, as the `openai` SDK's `models.retrieve` reads it."""
@@ -126,18 +194,19 @@ class ModelsApi:
         model = self._lookup(slug)
         endpoints = [
             {
-                "name": f"{route.channel_name}: {model['name']}",
+                "name": f"{route.provider_name or route.channel_name}: {model['name']}",
                 "model_id": model["canonical_slug"],
                 "model_name": model["name"],
-                "provider_name": route.channel_name,
-                "tag": route.channel_name,
-                "context_length": model.get("context_length"),
-                "max_completion_tokens": (model.get("top_provider") or {}).get("max_completion_tokens"),
+                "provider_name": route.provider_name or route.channel_name,
+                "tag": tag(route),
+                "context_length": route.context_length or model.get("context_length"),
+                "max_completion_tokens": route.max_completion_tokens
+                or (model.get("top_provider") or {}).get("max_completion_tokens"),
                 "max_prompt_tokens": None,
                 "pricing": pricing_document(route.price, model["pricing"])
                 if route.price
                 else model["pricing"],
-                "quantization": None,
+                "quantization": route.options.get("quantization"),
                 "supported_parameters": model["supported_parameters"],
                 "supports_implicit_caching": False,
                 "supports_tool_choice": {
@@ -147,15 +216,16 @@ class ModelsApi:
                 "supports_diarization": False,
                 "native_tools": {},
                 "service_tier": None,
-                "status": 0,
-                # Figures from Modelyard's own traffic arrive with the routing issue; until then, unknown.
-                "uptime_last_5m": None,
-                "uptime_last_30m": None,
-                "uptime_last_1d": None,
-                "latency_last_30m": None,
-                "throughput_last_30m": None,
+                "status": 0 if health.is_routable else -1,
+                # Figures from this gateway's own traffic (null until it has some).
+                "uptime_last_5m": health.uptime_5m,
+                "uptime_last_30m": health.uptime_30m,
+                "uptime_last_1d": health.uptime_1d,
+                "latency_last_30m": health.latency_30m.as_dict() if health.latency_30m else None,
+                "throughput_last_30m": health.throughput_30m.as_dict() if health.throughput_30m else None,
             }
             for route in self._cache.routes.get(model["id"], [])
+            for health in (self._health.health(route.channel_id, model["id"]),)
         ]
         body = {
             "data": {
@@ -170,14 +240,16 @@ class ModelsApi:
         return Response(orjson.dumps(body), media_type="application/json")
 
     async def list_providers(self, request: Request) -> Response:
-        seen: dict[str, dict[str, Any]] = {}
+        """The catalogue's providers, and channels that name none (listed under their own name)."""
+        seen: dict[str, dict[str, Any]] = dict(self._cache.providers)
         for routes in self._cache.routes.values():
             for route in routes:
-                seen.setdefault(
-                    route.channel_name,
-                    {"name": route.channel_name, "slug": route.channel_name, "privacy_policy_url": None,
-                     "terms_of_service_url": None, "status_page_url": None},
-                )  # fmt: skip
+                if route.provider_slug is None:
+                    seen.setdefault(
+                        route.channel_name,
+                        {"name": route.channel_name, "slug": route.channel_name, "privacy_policy_url": None,
+                         "terms_of_service_url": None, "status_page_url": None, "headquarters": None},
+                    )  # fmt: skip
         body = {"data": sorted(seen.values(), key=lambda p: p["slug"])}
         return Response(orjson.dumps(body), media_type="application/json")
 
@@ -275,8 +347,6 @@ def _sorted(documents: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
         return sorted(documents, key=lambda d: -(d.get("context_length") or 0))
     if sort == "newest":
         return sorted(documents, key=lambda d: -(d.get("created") or 0))
-    # Throughput, latency and popularity need Modelyard's own traffic statistics (the activity issue);
-    # models with no data sort last, so for now the default order stands.
     return documents
 
 

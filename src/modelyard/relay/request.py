@@ -54,6 +54,22 @@ class RelayRequest:
     max_output_tokens: int | None
     prompt_tokens_estimate: int
     prompt_bytes: int  # size of the prompt text, for estimating usage an upstream does not report
+    # The model, then OpenRouter's `models` fallbacks in order (duplicates removed).
+    models: tuple[str, ...] = ()
+    provider: Any = None  # OpenRouter's `provider` routing object, checked by routing.policy
+    parameters: frozenset[str] = frozenset()  # the model parameters the body sets
+
+
+# The request fields that are model parameters in OpenRouter's `supported_parameters` vocabulary.
+MODEL_PARAMETERS = frozenset(
+    {
+        "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "top_a", "min_p", "seed",
+        "stop", "frequency_penalty", "presence_penalty", "repetition_penalty", "logit_bias", "logprobs",
+        "top_logprobs", "tools", "tool_choice", "parallel_tool_calls", "response_format", "reasoning",
+        "reasoning_effort", "include_reasoning", "verbosity", "web_search_options", "prediction",
+    }
+)  # fmt: skip
+MAX_FALLBACK_MODELS = 10
 
 
 def _positive_int(body: dict[str, Any], name: str) -> int | None:
@@ -91,6 +107,29 @@ def _model(body: dict[str, Any]) -> str:
     if not isinstance(model, str) or not model.strip():
         raise bad_request("`model` must be a non-empty string", field="model")
     return model.strip()
+
+
+def _routing(body: dict[str, Any], model: str) -> dict[str, Any]:
+    """The fields that steer routing: the fallback list, the provider object, the parameters set."""
+    models = [model]
+    fallbacks = body.get("models")
+    if fallbacks is not None:
+        if not isinstance(fallbacks, list) or not all(isinstance(m, str) and m.strip() for m in fallbacks):
+            raise bad_request("`models` must be an array of model slugs", field="models")
+        if len(fallbacks) > MAX_FALLBACK_MODELS:
+            raise bad_request(f"`models` lists at most {MAX_FALLBACK_MODELS} models", field="models")
+        models += [m.strip() for m in fallbacks]
+    route = body.get("route")
+    if route is not None and route != "fallback":
+        raise bad_request("`route` (deprecated) may only be `fallback`; use `models`", field="route")
+    parameters = frozenset(k for k in body if k in MODEL_PARAMETERS and body[k] is not None)
+    if isinstance(body.get("response_format"), dict) and body["response_format"].get("type") == "json_schema":
+        parameters |= {"structured_outputs"}
+    return {
+        "models": tuple(dict.fromkeys(models)),
+        "provider": body.get("provider"),
+        "parameters": parameters,
+    }
 
 
 def _check_common(body: dict[str, Any]) -> tuple[bool, int | None]:
@@ -175,6 +214,7 @@ def parse_chat_request(raw: bytes) -> RelayRequest:
         max_output_tokens=limit,
         prompt_tokens_estimate=_conservative_tokens(size, len(messages)),
         prompt_bytes=size,
+        **_routing(body, model),
     )
 
 
@@ -199,6 +239,7 @@ def parse_completions_request(raw: bytes) -> RelayRequest:
         max_output_tokens=limit,
         prompt_tokens_estimate=_conservative_tokens(size, 1),
         prompt_bytes=size,
+        **_routing(body, model),
     )
 
 
@@ -234,6 +275,7 @@ def parse_embeddings_request(raw: bytes) -> RelayRequest:
         max_output_tokens=None,
         prompt_tokens_estimate=_conservative_tokens(size, count),
         prompt_bytes=size,
+        **_routing(body, model),
     )
 
 

@@ -58,6 +58,16 @@ class AnthropicAdapter:
         base = channel.base_url.removesuffix("/v1")
         return UpstreamRequest(f"{base}/v1/messages", headers, orjson.dumps(payload))
 
+    def probe_request(self, channel: ChannelConfig, upstream_model: str) -> UpstreamRequest:
+        # The models list is free and checks both the key and the anthropic-version header.
+        headers = {
+            "x-api-key": channel.api_key,
+            "anthropic-version": str(channel.options.get("anthropic_version") or ANTHROPIC_VERSION),
+            **channel.extra_headers,
+        }
+        base = channel.base_url.removesuffix("/v1")
+        return UpstreamRequest(f"{base}/v1/models", headers, b"", method="GET")
+
     def parse_chat(self, raw: bytes, body: dict[str, Any]) -> ChatResult:
         try:
             data = orjson.loads(raw)

@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from modelyard.providers.base import CallContext, ChannelConfig
+import orjson
+
+from modelyard.providers.base import CallContext, ChannelConfig, UpstreamRequest
 from modelyard.providers.openai_compat.adapter import OpenAIAdapter
 
 DEFAULT_API_VERSION = "2024-10-21"
@@ -30,3 +32,12 @@ class AzureAdapter(OpenAIAdapter):
         payload = super()._payload(channel, body, context)
         del payload["model"]  # the deployment in the URL names the model
         return payload
+
+    def probe_request(self, channel: ChannelConfig, upstream_model: str) -> UpstreamRequest:
+        # Azure has no cheap authenticated GET per deployment (listing deployments is the management
+        # plane, with another credential), so the probe is the smallest possible chat completion.
+        context = CallContext(upstream_model=upstream_model, is_stream=False)
+        body = {"messages": [{"role": "user", "content": "ping"}], "max_tokens": 1}
+        return UpstreamRequest(
+            self._url(channel, "chat/completions", context), self._headers(channel), orjson.dumps(body)
+        )

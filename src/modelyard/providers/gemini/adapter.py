@@ -107,6 +107,12 @@ class GeminiAdapter:
             orjson.dumps(build_request(body, context)),
         )
 
+    def probe_request(self, channel: ChannelConfig, upstream_model: str) -> UpstreamRequest:
+        # Getting the model's description is free and fails for a bad key or a model the key cannot use.
+        headers = {"x-goog-api-key": channel.api_key, **channel.extra_headers}
+        url = f"{self._base(channel)}/models/{quote(upstream_model, safe='')}"
+        return UpstreamRequest(url, headers, b"", method="GET")
+
     def parse_chat(self, raw: bytes, body: dict[str, Any]) -> ChatResult:
         data = json_object(raw)
         hide_reasoning = reasoning_request(body)[3]

@@ -82,6 +82,12 @@ class OpenAIAdapter:
             self._url(channel, "embeddings", context), self._headers(channel), orjson.dumps(payload)
         )
 
+    def probe_request(self, channel: ChannelConfig, upstream_model: str) -> UpstreamRequest:
+        # Listing models costs nothing and needs a valid key; OpenAI-compatible servers differ too much in
+        # what they list for the model's absence to prove anything.
+        headers = {"Authorization": f"Bearer {channel.api_key}", **channel.extra_headers}
+        return UpstreamRequest(f"{channel.base_url}/models", headers, b"", method="GET")
+
     def parse_chat(self, raw: bytes, body: dict[str, Any]) -> ChatResult:
         data = json_object(raw)
         if not isinstance(data.get("choices"), list):
