@@ -248,6 +248,35 @@ def test_a_failure_seen_by_one_instance_steers_the_other(
     assert chats_seen(fake, "f-fail-502") == seen
 
 
+def test_an_open_breaker_is_written_down_and_survives_a_restart(
+    fleet: Fleet, server_factory: Callable[[Env], Server]
+) -> None:
+    fake = fleet.fakes["dear-c"]
+    channel_id = fleet.add_channel(
+        "gone-g", fake, {"mistralai/mistral-nemo": "nemo-fail-503"}, options={"probe_enabled": False}
+    )
+    for _ in range(3):
+        assert fleet.chat(model="mistralai/mistral-nemo").status_code in (502, 503)
+
+    def stored() -> list[tuple[Any, ...]]:
+        return query(
+            fleet.env.database_url,
+            "SELECT breaker, consecutive_failures, open_until, last_error FROM channel_health "
+            "WHERE channel_id = :c AND model_slug = 'mistralai/mistral-nemo'",
+            c=channel_id,
+        )
+
+    wait_until(lambda: bool(stored()) and stored()[0][0] == "open", what="the open breaker in channel_health")
+    _, failures, open_until, last_error = stored()[0]
+    assert failures == 3 and open_until is not None and last_error
+    seen = chats_seen(fake, "nemo-fail-503")
+    restarted = server_factory(fleet.env)
+    answer = fleet.chat(server=restarted, model="mistralai/mistral-nemo")
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["error"]["metadata"]["availability"]["excluded_by"] == ["circuit_open"]
+    assert chats_seen(fake, "nemo-fail-503") == seen
+
+
 def test_a_users_preferred_strategy_applies_when_a_request_names_none(fleet: Fleet) -> None:
     def preference(method: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {fleet.user}"}
