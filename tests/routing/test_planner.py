@@ -46,8 +46,10 @@ def ep(
     max_completion: int | None = None,
     health: EndpointHealth = UNKNOWN,
     busy: bool = False,
+    data: dict[str, bool] | None = None,
 ) -> Candidate:
     options: dict[str, Any] = {} if quantization is None else {"quantization": quantization}
+    options.update(data or {})
     route = Route(
         channel_id=zlib.crc32(name.encode()),
         channel_name=name,
@@ -715,3 +717,20 @@ def test_order_disables_load_balancing_of_the_fallbacks() -> None:
     rng = random.Random(7)
     for _ in range(50):
         assert names(plan(pool, RoutingPolicy(order=("x",)), RequestFacts(), rng)) == ["x", "b", "c"]
+
+
+def test_data_policies_keep_only_endpoints_known_to_comply() -> None:
+    keeps = ep("keeps", 1)
+    no_training = ep("no-training", 2, data={"no_training": True})
+    zdr = ep("zdr", 3, data={"no_training": True, "zdr": True})
+    pool = [keeps, no_training, zdr]
+    deny = plan(
+        pool, RoutingPolicy(strategy="price", deny_data_collection=True), RequestFacts(), random.Random(1)
+    )
+    assert [r.channel_name for r in deny.attempts] == ["no-training", "zdr"]
+    assert deny.excluded == {"data_policy:training": ["keeps"]}
+    strict = plan(pool, RoutingPolicy(zdr=True), RequestFacts(), random.Random(1))
+    assert [r.channel_name for r in strict.attempts] == ["zdr"]
+    assert strict.excluded == {"data_policy:zdr": ["keeps", "no-training"]}
+    none = plan([keeps], RoutingPolicy(zdr=True), RequestFacts(), random.Random(1))
+    assert none.attempts == [] and none.excluded == {"data_policy:zdr": ["keeps"]}

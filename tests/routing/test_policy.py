@@ -28,6 +28,10 @@ def parse(provider: Any, fallback: str = "default", suffix: str | None = None) -
 
 # (provider object, text the message must contain, the `field` in the error's metadata)
 BAD: list[Any] = [
+    pytest.param(
+        {"data_collection": "never"}, "data_collection", "provider.data_collection", id="collection"
+    ),
+    pytest.param({"zdr": "yes"}, "provider.zdr", "provider.zdr", id="zdr-not-bool"),
     pytest.param("openai", "`provider`", "provider", id="not-an-object"),
     pytest.param(["openai"], "`provider`", "provider", id="a-list"),
     pytest.param({"colour": "red"}, "colour", "provider.colour", id="unknown-field"),
@@ -182,6 +186,8 @@ def test_bad_provider_object(provider: Any, names: str, field: str) -> None:
 # ---------------------------------------------------------------------------------------- good objects
 
 GOOD: list[Any] = [
+    pytest.param({"data_collection": "deny"}, RoutingPolicy(deny_data_collection=True), id="deny-collection"),
+    pytest.param({"data_collection": "allow", "zdr": True}, RoutingPolicy(zdr=True), id="zdr"),
     pytest.param(None, RoutingPolicy(), id="none"),
     pytest.param({}, RoutingPolicy(), id="empty"),
     pytest.param(

@@ -172,6 +172,15 @@ def test_max_price_excludes_dear_endpoints_and_says_so_when_none_is_left(fleet: 
     assert bad.status_code == 400 and "provider.sort" in bad.json()["error"]["message"]
     ignored = {provider_of(fleet.chat(provider={"ignore": ["cheap-a"]})) for _ in range(8)}
     assert "cheap-a" not in ignored
+    # No channel is known not to keep prompts until an operator says so of one.
+    private = fleet.chat(provider={"data_collection": "deny"})
+    assert private.status_code == 404, private.text
+    assert private.json()["error"]["metadata"]["availability"]["excluded_by"] == ["data_policy:training"]
+    marked = fleet.admin_call(
+        "PATCH", f"/api/admin/channels/{fleet.channel_ids['dear-c']}", json={"options": {"no_training": True}}
+    )
+    assert marked.status_code == 200, marked.text
+    assert {provider_of(fleet.chat(provider={"data_collection": "deny"})) for _ in range(4)} == {"dear-c"}
 
 
 def test_fallback_models_answer_and_bill_as_the_model_that_answered(fleet: Fleet) -> None:

@@ -72,6 +72,17 @@ class ChannelOptions(BaseModel):
         f"(> 0; default {probe.DEFAULT_PROBE_TIMEOUT_SECONDS:g})",
     )
 
+    no_training: bool | None = Field(
+        default=None,
+        description="The upstream neither trains on nor keeps prompts: requests with "
+        "provider.data_collection=deny may use it (default false)",
+    )
+    zdr: bool | None = Field(
+        default=None,
+        description="The upstream retains no data (zero data retention): requests with provider.zdr=true "
+        "may use it (default false)",
+    )
+
 
 class ChannelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -188,6 +188,10 @@ _OPTION_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "probe_enabled": _flag,
     "probe_interval_seconds": _probe_interval,
     "probe_timeout_seconds": _positive,
+    # What the operator knows of the upstream's data policy, for requests asking `data_collection: deny`
+    # or `zdr: true` (an endpoint not known to comply is never used for them).
+    "no_training": _flag,
+    "zdr": _flag,
 }
 OPTION_NAMES = tuple(_OPTION_CHECKS)
 

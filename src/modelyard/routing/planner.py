@@ -102,6 +102,10 @@ def plan(
         pool = drop("quantization", lambda c: c.route.quantization in allowed, pool)
     if policy.max_price is not None:
         pool = drop("max_price", lambda c: _within(c.price, policy), pool)
+    if policy.deny_data_collection:
+        pool = drop("data_policy:training", lambda c: c.route.options.get("no_training") is True, pool)
+    if policy.zdr:
+        pool = drop("data_policy:zdr", lambda c: c.route.options.get("zdr") is True, pool)
     if policy.require_parameters and facts.supported_parameters is not None:
         missing = facts.parameters - facts.supported_parameters
         if missing:

@@ -53,6 +53,8 @@ class RoutingPolicy:
     min_throughput: dict[str, float] = field(default_factory=dict)
     max_latency_ms: dict[str, float] = field(default_factory=dict)
     quantizations: frozenset[str] | None = None
+    deny_data_collection: bool = False  # only endpoints known not to train on or keep prompts
+    zdr: bool = False  # only endpoints known to retain nothing
 
 
 def split_suffix(model: str) -> tuple[str, str | None]:
@@ -112,8 +114,18 @@ def parse_policy(
                 f"`provider.quantizations` values must be among {', '.join(sorted(QUANTIZATIONS))}",
                 field="provider.quantizations",
             )
+    collection = provider.get("data_collection")
+    if collection not in (None, "allow", "deny"):
+        raise bad_request(
+            "`provider.data_collection` must be allow or deny", field="provider.data_collection"
+        )
+    for flag in ("zdr", "enforce_distillable_text"):
+        if provider.get(flag) is not None and not isinstance(provider[flag], bool):
+            raise bad_request(f"`provider.{flag}` must be a boolean", field=f"provider.{flag}")
     return RoutingPolicy(
         strategy=strategy,
+        deny_data_collection=collection == "deny",
+        zdr=bool(provider.get("zdr")),
         order=tuple(_slugs(provider, "order")),
         allow_fallbacks=True if allow is None else allow,
         only=frozenset(_slugs(provider, "only")),
