@@ -111,8 +111,8 @@ def test_users_create_refuses_a_duplicate_email(cli: Cli, database_url: str) -> 
 
 
 def test_users_create_refuses_a_short_password(cli: Cli, database_url: str) -> None:
-    result = cli("users", "create", "short@example.com", "--password", "1234567", expect=1)
-    assert_error(result, "password must be at least 8 characters")
+    result = cli("users", "create", "short@example.com", "--password", "123456789", expect=1)
+    assert_error(result, "password must be at least 10 characters")
     assert query(database_url, "SELECT id FROM users WHERE email = 'short@example.com'") == []
 
 

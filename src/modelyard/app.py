@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 
 import aiohttp
 import orjson
@@ -18,11 +19,13 @@ from starlette.types import Receive, Scope, Send
 
 from modelyard.api import admin as admin_api
 from modelyard.api import alerts as alerts_api
+from modelyard.api import auth as auth_api
 from modelyard.api import balance as balance_api
 from modelyard.api import channels as channels_api
 from modelyard.api import preferences as preferences_api
 from modelyard.api import pricing as pricing_api
 from modelyard.api import providers as providers_api
+from modelyard.auth.service import AuthService
 from modelyard.billing.codes import FailureLimiter
 from modelyard.billing.holds import Holds
 from modelyard.catalog.sync import SyncError, sync_catalog
@@ -131,6 +134,15 @@ def create_app(settings: Settings) -> FastAPI:
             code_guesses=FailureLimiter(),
             secret_key=secret_key,
             notifier=notifier,
+            auth=AuthService(
+                secret_key,
+                redis,
+                access_ttl=timedelta(minutes=settings.access_token_minutes),
+                refresh_ttl=timedelta(days=settings.refresh_token_days),
+                signup_mode=settings.signup_mode,
+                max_failures_per_account=settings.login_max_failures_per_account,
+                max_failures_per_ip=settings.login_max_failures_per_ip,
+            ),
         )
         app.state.gateway = gateway
         tasks = [
@@ -171,6 +183,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.include_router(auth_api.router)
     app.include_router(balance_api.router)
     app.include_router(alerts_api.router)
     app.include_router(balance_api.openrouter_router)

@@ -16,7 +16,7 @@ import typer
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from modelyard.accounts.service import AccountError, create_user, get_user_by_email
+from modelyard.accounts.service import AccountError, create_user, ensure_first_admin, get_user_by_email
 from modelyard.billing import ledger
 from modelyard.billing.codes import CodeError, create_batch
 from modelyard.catalog import providers
@@ -145,6 +145,9 @@ async def prepare_database(settings: Settings) -> AsyncEngine:
                 if await catalog_is_empty(session):
                     await import_models(session, load_document(None))
                 await providers.seed_if_empty(session)
+        async with session_factory(engine)() as session, session.begin():
+            password = settings.admin_password.get_secret_value() if settings.admin_password else None
+            await ensure_first_admin(session, settings.admin_email, password)
     except BaseException:
         await engine.dispose()
         raise
@@ -224,12 +227,14 @@ def users_create(
     email: str,
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
     admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator")] = False,
+    root: Annotated[bool, typer.Option("--root", help="An administrator who can also manage admins")] = False,
 ) -> None:
     """Create a user."""
+    role = "root" if root else "admin" if admin else "user"
 
     async def work(session: AsyncSession) -> str:
-        user = await create_user(session, email, password, is_admin=admin)
-        return f"created {'admin' if admin else 'user'} {user.email} (id {user.id})"
+        user = await create_user(session, email, password, role=role)
+        return f"created {role} {user.email} (id {user.id})"
 
     typer.echo(run(settings_or_exit(), work))
 

@@ -60,6 +60,16 @@ class Settings(BaseSettings):
     # How often live health is written to the channel_health table.
     health_persist_seconds: Annotated[float, Field(gt=0)] = 10.0
 
+    # Accounts (auth/): who may sign up, how long tokens live, when sign-in attempts are refused, and the
+    # root account made on a server with no admin (there is no default password).
+    signup_mode: Literal["open", "invite", "closed"] = "open"
+    access_token_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
+    refresh_token_days: Annotated[int, Field(ge=1, le=365)] = 30
+    login_max_failures_per_account: Annotated[int, Field(ge=1)] = 5
+    login_max_failures_per_ip: Annotated[int, Field(ge=1)] = 20
+    admin_email: str | None = None
+    admin_password: SecretStr | None = None
+
     auto_import_catalog: bool = True
     # Catalogue sync on a schedule (seconds; unset = never): what `modelyard catalog sync` does without
     # --force or --confirm, so prices set by hand and suspicious moves are never applied unattended.

@@ -8,6 +8,7 @@ import aiohttp
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from modelyard.auth.service import AuthService
 from modelyard.billing.codes import FailureLimiter
 from modelyard.billing.holds import Holds
 from modelyard.notify.notifier import Notifier
@@ -37,6 +38,8 @@ class Gateway:
     code_guesses: FailureLimiter
     # Low-balance alert delivery, and the alert settings the account API needs (default threshold, ...).
     notifier: Notifier
+    # Sessions, tokens, sign-up mode and sign-in limits.
+    auth: AuthService
     # Encrypts the provider credentials channels are created with.
     secret_key: str = ""
 

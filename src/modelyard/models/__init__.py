@@ -1,5 +1,6 @@
 """ORM tables, one module per aggregate. Importing this package registers every table on Base.metadata."""
 
+from modelyard.models.auth import AuthSession, Invite, RevokedToken
 from modelyard.models.catalog import CatalogModel, CatalogProvider, ModelPrice
 from modelyard.models.channels import Channel, ChannelModel
 from modelyard.models.codes import CodeRedemption, RedemptionCode
@@ -13,6 +14,7 @@ from modelyard.models.users import User, UserRole
 
 __all__ = [
     "ApiKey",
+    "AuthSession",
     "CatalogModel",
     "CatalogProvider",
     "Channel",
@@ -20,6 +22,7 @@ __all__ = [
     "ChannelModel",
     "CodeRedemption",
     "Hold",
+    "Invite",
     "LedgerEntry",
     "LedgerKind",
     "ModelPrice",
@@ -27,6 +30,7 @@ __all__ = [
     "PricingSetting",
     "RedemptionCode",
     "RequestLog",
+    "RevokedToken",
     "User",
     "UserRole",
 ]

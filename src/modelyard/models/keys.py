@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from modelyard.db.base import Base, BigIntPK, UTCDateTime
@@ -21,3 +21,19 @@ class ApiKey(Base):
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A management key administers keys (OpenRouter's /api/v1/keys) and cannot call models.
+    is_management: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Spending limit in nano-USD per window (daily/weekly/monthly, UTC, weeks from Monday; None = for ever);
+    # the window's spend and the credit held by requests in flight are kept here so every instance agrees.
+    limit_nanos: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    limit_reset: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    window_spent_nanos: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    held_nanos: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Patterns such as `openai/*`; empty = every model.
+    allowed_models: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # Addresses or CIDR blocks; empty = anywhere.
+    allowed_ips: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    rpm_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tpm_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)

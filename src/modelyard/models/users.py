@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, String, false
+from sqlalchemy import JSON, BigInteger, Boolean, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from modelyard.db.base import Base, BigIntPK, UTCDateTime
@@ -13,6 +14,7 @@ from modelyard.kit.clock import utcnow
 class UserRole(StrEnum):
     USER = "user"
     ADMIN = "admin"
+    ROOT = "root"  # an admin who may also make and unmake admins
 
 
 class User(Base):
@@ -20,7 +22,14 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
+    # argon2id; "" for an account that signs in with Google/OIDC only.
     password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    avatar_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    # The OpenID Connect subject of the linked Google (or other OIDC) account.
+    google_id: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    # theme, language, default_model: what the web app remembers for this user.
+    preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     role: Mapped[str] = mapped_column(String(16), default=UserRole.USER)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Cached sum of this user's ledger entries, updated in the same transaction as each entry.

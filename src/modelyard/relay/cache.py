@@ -42,8 +42,13 @@ class KeyPrincipal:
     key_id: int
     user_id: int
     is_usable: bool  # key enabled and its owner active
-    is_admin: bool = False
+    role: str = UserRole.USER
     routing_strategy: str | None = None  # the owner's preference; None = the deployment's
+    is_management: bool = False
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in (UserRole.ADMIN, UserRole.ROOT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,12 +231,15 @@ async def _load_keys(session: AsyncSession, key_hash: str | None = None) -> dict
         User.is_active,
         User.role,
         User.routing_strategy,
+        ApiKey.is_management,
     ).join(User, User.id == ApiKey.user_id)
     if key_hash is not None:
         query = query.where(ApiKey.key_hash == key_hash)
     return {
-        row_hash: KeyPrincipal(key_id, user_id, bool(enabled and active), role == UserRole.ADMIN, strategy)
-        for row_hash, key_id, user_id, enabled, active, role, strategy in await session.execute(query)
+        row_hash: KeyPrincipal(key_id, user_id, bool(enabled and active), role, strategy, bool(management))
+        for row_hash, key_id, user_id, enabled, active, role, strategy, management in await session.execute(
+            query
+        )
     }
 
 

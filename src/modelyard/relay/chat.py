@@ -143,6 +143,14 @@ class ChatRelay:
             raise AppError(401, "API key is disabled", metadata={"error_type": "authentication"})
         return principal
 
+    def _require_model_access(self, principal: KeyPrincipal) -> None:
+        if principal.is_management:
+            raise AppError(
+                403,
+                "A management key administers keys and cannot call models; use an ordinary API key",
+                metadata={"error_type": "permission_denied"},
+            )
+
     async def handle_chat(self, request: Request) -> Response:
         return await self._handle(request, parse_chat_request)
 
@@ -155,6 +163,7 @@ class ChatRelay:
     async def _handle(self, request: Request, parse: Callable[[bytes], RelayRequest]) -> Response:
         started = time.perf_counter()
         principal = await self.authenticate(request)
+        self._require_model_access(principal)
         relay_request = parse(await request.body())
         planned, reserve = self._plan(principal, relay_request)
         generation_id = new_generation_id()

@@ -1,0 +1,57 @@
+"""What the auth APIs share: the token signer, the session service, the revocation list, sign-up mode and
+the sign-in failure limits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from redis.asyncio import Redis
+
+from modelyard.auth.limiter import WindowLimiter
+from modelyard.auth.revocation import RevocationList
+from modelyard.auth.sessions import SessionService
+from modelyard.auth.tokens import TokenSigner
+from modelyard.errors import AppError
+
+LOGIN_WINDOW_SECONDS = 15 * 60
+
+
+class AuthService:
+    def __init__(
+        self,
+        secret_key: str,
+        redis: Redis | None,
+        *,
+        access_ttl: timedelta,
+        refresh_ttl: timedelta,
+        signup_mode: str,
+        max_failures_per_account: int,
+        max_failures_per_ip: int,
+    ) -> None:
+        self.revocations = RevocationList(redis)
+        self.sessions = SessionService(TokenSigner(secret_key, access_ttl), self.revocations, refresh_ttl)
+        self.signup_mode = signup_mode
+        self._failures = WindowLimiter(redis, "modelyard:login-failures")
+        self._per_account = max_failures_per_account
+        self._per_ip = max_failures_per_ip
+
+    async def check_login_allowed(self, email: str, ip: str | None) -> None:
+        """Refuses before the password is even checked once too many attempts failed in the window."""
+        for key, limit in ((f"account:{email}", self._per_account), (f"ip:{ip}", self._per_ip)):
+            if ip is None and key.startswith("ip:"):
+                continue
+            if await self._failures.count(key, LOGIN_WINDOW_SECONDS) >= limit:
+                raise AppError(
+                    429,
+                    "Too many failed sign-ins; try again later",
+                    metadata={"error_type": "rate_limit_exceeded"},
+                    headers={"Retry-After": str(LOGIN_WINDOW_SECONDS)},
+                )
+
+    async def login_failed(self, email: str, ip: str | None) -> None:
+        await self._failures.add(f"account:{email}", 1, self._per_account, LOGIN_WINDOW_SECONDS)
+        if ip is not None:
+            await self._failures.add(f"ip:{ip}", 1, self._per_ip, LOGIN_WINDOW_SECONDS)
+
+    async def login_succeeded(self, email: str) -> None:
+        await self._failures.reset(f"account:{email}", LOGIN_WINDOW_SECONDS)
