@@ -17,14 +17,22 @@ from starlette.responses import Response
 from starlette.routing import Route as HttpRoute
 from starlette.types import Receive, Scope, Send
 
+from modelyard.activity import retention
+from modelyard.api import activity as activity_api
 from modelyard.api import admin as admin_api
 from modelyard.api import alerts as alerts_api
 from modelyard.api import auth as auth_api
 from modelyard.api import balance as balance_api
 from modelyard.api import channels as channels_api
+from modelyard.api import keys as keys_api
+from modelyard.api import oidc as oidc_api
+from modelyard.api import openrouter_keys as openrouter_keys_api
 from modelyard.api import preferences as preferences_api
 from modelyard.api import pricing as pricing_api
+from modelyard.api import profile as profile_api
 from modelyard.api import providers as providers_api
+from modelyard.api import users_admin as users_admin_api
+from modelyard.auth.limiter import WindowLimiter
 from modelyard.auth.service import AuthService
 from modelyard.billing.codes import FailureLimiter
 from modelyard.billing.holds import Holds
@@ -36,7 +44,7 @@ from modelyard.errors import AppError, error_response, install_error_handlers
 from modelyard.kit.secrets import SecretBox
 from modelyard.notify.notifier import Notifier
 from modelyard.relay.cache import GatewayCache
-from modelyard.relay.chat import ChatRelay, RoutingSettings
+from modelyard.relay.chat import KEY_RATE_PREFIX, ChatRelay, RoutingSettings
 from modelyard.relay.models_api import ModelsApi
 from modelyard.relay.settlement import SettlementWriter
 from modelyard.routing.health import BreakerSettings, HealthBook
@@ -120,6 +128,9 @@ def create_app(settings: Settings) -> FastAPI:
                 retry_delay_seconds=settings.routing_retry_delay_seconds,
             ),
             on_health_event=health_sync.announce,
+            # Keys' requests and tokens per minute: counted in Redis when there is one, so that every
+            # instance counts together; in this process otherwise.
+            limiter=WindowLimiter(redis, KEY_RATE_PREFIX),
         )
         gateway = Gateway(
             engine=engine,
@@ -149,6 +160,7 @@ def create_app(settings: Settings) -> FastAPI:
             asyncio.create_task(_refresh_periodically(gateway, settings.cache_refresh_seconds)),
             asyncio.create_task(_sweep_periodically(holds, HOLD_SWEEP_SECONDS)),
             *health_sync.tasks(settings.health_persist_seconds),
+            asyncio.create_task(retention.purge_periodically(db_writer, settings.record_retention_days)),
         ]
         if redis is not None:
             tasks.append(asyncio.create_task(_listen_for_invalidations(gateway, redis)))
@@ -184,6 +196,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(auth_api.router)
+    app.include_router(oidc_api.build_router(settings))
+    app.include_router(activity_api.router)
+    app.include_router(activity_api.openrouter_router)
     app.include_router(balance_api.router)
     app.include_router(alerts_api.router)
     app.include_router(balance_api.openrouter_router)
@@ -192,6 +207,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(channels_api.router)
     app.include_router(providers_api.router)
     app.include_router(preferences_api.router)
+    app.include_router(keys_api.router)
+    app.include_router(openrouter_keys_api.router)
+    app.include_router(profile_api.router)
+    app.include_router(users_admin_api.router)
 
     def gateway(request: Request) -> Gateway:
         state: Gateway = request.app.state.gateway

@@ -44,7 +44,7 @@ from modelyard.channels.service import (
 from modelyard.config import ConfigError, Settings, load_settings
 from modelyard.db import migrate
 from modelyard.db.engine import create_engine, session_factory
-from modelyard.keys.service import KeyServiceError, create_key
+from modelyard.keys.service import KeyServiceError, KeySettings, create_key
 from modelyard.kit.money import MoneyError, nanos_to_usd_str, usd_to_nanos
 from modelyard.kit.secrets import SecretBox
 from modelyard.models import Channel, LedgerKind
@@ -277,19 +277,72 @@ def credits_grant(
 
 @keys_app.command("create")
 def keys_create(
-    email: str, name: Annotated[str, typer.Option(help="A name to recognise the key by")]
+    email: str,
+    name: Annotated[str, typer.Option(help="A name to recognise the key by")],
+    limit_usd: Annotated[
+        str | None, typer.Option(help="Credit limit in USD (per --limit-reset period; default: none)")
+    ] = None,
+    limit_reset: Annotated[
+        str | None,
+        typer.Option(
+            help="When the credit limit starts again: daily, weekly or monthly (UTC; default never)"
+        ),
+    ] = None,
+    expires_at: Annotated[
+        str | None, typer.Option(help="Expiry, ISO 8601 with a time zone, e.g. 2027-01-31T00:00:00Z")
+    ] = None,
+    allowed_models: Annotated[
+        str | None, typer.Option(help="Comma list of model slugs or patterns, e.g. 'openai/*,anthropic/*'")
+    ] = None,
+    allowed_ips: Annotated[
+        str | None, typer.Option(help="Comma list of client addresses or CIDR blocks, e.g. 10.0.0.0/8")
+    ] = None,
+    rpm: Annotated[int | None, typer.Option(help="Requests per minute (default: no limit)")] = None,
+    tpm: Annotated[int | None, typer.Option(help="Tokens per minute (default: no limit)")] = None,
+    management: Annotated[
+        bool, typer.Option("--management", help="A management key: administers keys, cannot call models")
+    ] = False,
 ) -> None:
     """Create an API key. The key is printed once, alone on the last line; it cannot be shown again."""
+    try:
+        settings = KeySettings(
+            expires_at=_parse_expiry(expires_at),
+            limit_nanos=usd_to_nanos(limit_usd) if limit_usd is not None else None,
+            limit_reset=limit_reset,
+            allowed_models=_comma_list(allowed_models),
+            allowed_ips=_comma_list(allowed_ips),
+            rpm_limit=rpm,
+            tpm_limit=tpm,
+            is_management=management,
+        )
+    except (CommandError, MoneyError) as exc:
+        fail(str(exc))
 
     async def work(session: AsyncSession) -> tuple[str, str]:
         user = await get_user_by_email(session, email)
-        created = await create_key(session, user.id, name)
+        created = await create_key(session, user.id, name, settings)
         return f"created key {created.key.name!r} ({created.key.label}) for {user.email}", created.plaintext
 
     summary, plaintext = run(settings_or_exit(), work, notify=True)
     typer.echo(summary)
     typer.echo("Store it now: it is shown only this once.")
     typer.echo(plaintext)
+
+
+def _parse_expiry(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise CommandError(f"--expires-at: {value!r} is not an ISO 8601 time") from None
+    if parsed.tzinfo is None:
+        raise CommandError("--expires-at needs a time zone, e.g. 2027-01-31T00:00:00Z")
+    return parsed
+
+
+def _comma_list(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
 # Channel options shared by `channels add` and `channels edit`; an option left out is not changed.

@@ -69,6 +69,20 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: Annotated[int, Field(ge=1)] = 20
     admin_email: str | None = None
     admin_password: SecretStr | None = None
+    # Sign-in with Google, or any OpenID Connect provider through its discovery document (auth/oidc.py);
+    # off until the client id and secret are both set. The redirect URI to register with the provider is
+    # {public_url}/api/auth/google/callback; public_url is this server's external base URL (unset: the
+    # address each request was made to). A first sign-in whose email belongs to an existing account is
+    # linked to it only when oidc_link_verified_email is set and the provider verified the address.
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
+    oidc_provider_name: str = "Google"
+    oidc_link_verified_email: bool = False
+    public_url: str | None = None
+
+    # Raw generation records older than this are purged (rollups and the ledger are kept for ever).
+    record_retention_days: Annotated[int, Field(ge=1)] = 90
 
     auto_import_catalog: bool = True
     # Catalogue sync on a schedule (seconds; unset = never): what `modelyard catalog sync` does without
@@ -141,6 +155,47 @@ class Settings(BaseSettings):
     def _check_smtp_login(self) -> Settings:
         if (self.smtp_username is None) != (self.smtp_password is None):
             raise ValueError("MODELYARD_SMTP_USERNAME and MODELYARD_SMTP_PASSWORD go together")
+        return self
+
+    @field_validator("oidc_client_id", "public_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("oidc_client_secret", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("oidc_discovery_url")
+    @classmethod
+    def _check_discovery_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be the http(s) URL of an OpenID Connect discovery document")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")) or "?" in value or "#" in value:
+            raise ValueError("must be this server's external base URL, such as https://ai.example.com")
+        return value
+
+    @field_validator("oidc_provider_name")
+    @classmethod
+    def _check_provider_name(cls, value: str) -> str:
+        value = value.strip()
+        if not value or len(value) > 60:
+            raise ValueError("must be a short name such as Google")
+        return value
+
+    @model_validator(mode="after")
+    def _check_oidc_client(self) -> Settings:
+        if (self.oidc_client_id is None) != (self.oidc_client_secret is None):
+            raise ValueError("MODELYARD_OIDC_CLIENT_ID and MODELYARD_OIDC_CLIENT_SECRET go together")
         return self
 
     @field_validator("log_level")

@@ -16,7 +16,7 @@ from modelyard.accounts import service as accounts
 from modelyard.api.deps import CallerDep, GatewayDep, client_ip
 from modelyard.auth import cookies
 from modelyard.auth.sessions import Issued, SessionError
-from modelyard.errors import AppError
+from modelyard.errors import AppError, error_response
 from modelyard.models import User
 
 router = APIRouter(tags=["account"])
@@ -125,33 +125,44 @@ async def login(body: LoginIn, request: Request, response: Response, gateway: Ga
     auth = gateway.auth
     ip = client_ip(request)
     email = body.email.strip().lower()
-    await auth.check_login_allowed(email, ip)
+    # Counted before the password is checked, so parallel guesses cannot slip past the limit.
+    await auth.login_attempt(email, ip)
     async with gateway.sessions() as db, db.begin():
         user = await accounts.authenticate(db, email, body.password)
         if user is None:
-            await auth.login_failed(email, ip)
             raise AppError(401, "Wrong email or password", metadata={"error_type": "authentication"})
         issued = await auth.sessions.start(
             db, user, method="password", user_agent=request.headers.get("user-agent"), ip=ip
         )
-    await auth.login_succeeded(email)
+    await auth.login_succeeded(email, ip)
     return _tokens(request, response, issued, user)
 
 
-@router.post("/api/auth/refresh", response_model=TokensOut, summary="A new token pair for a refresh token")
-async def refresh(body: RefreshIn, request: Request, response: Response, gateway: GatewayDep) -> TokensOut:
+@router.post(
+    "/api/auth/refresh",
+    response_model=TokensOut,
+    summary="A new token pair for a refresh token",
+    responses={401: {"description": "Refused; the session cookies are cleared"}},
+)
+async def refresh(
+    body: RefreshIn, request: Request, response: Response, gateway: GatewayDep
+) -> TokensOut | Response:
     token = body.refresh_token
     if token is None:
         token = request.cookies.get(cookies.REFRESH)
         if token is None:
             raise AppError(401, "No refresh token: send refresh_token or the refresh cookie")
         cookies.require_csrf(request)
-    try:
-        async with gateway.sessions() as db, db.begin():
+    failure: SessionError | None = None
+    async with gateway.sessions() as db, db.begin():
+        try:
             issued, user = await gateway.auth.sessions.refresh(db, token)
-    except SessionError as exc:
-        cookies.clear_session(response)
-        raise AppError(401, str(exc), metadata={"error_type": "authentication"}) from None
+        except SessionError as exc:
+            failure = exc  # leave the block normally: a reuse's revocation must be committed
+    if failure is not None:
+        refused = error_response(AppError(401, str(failure), metadata={"error_type": "authentication"}))
+        cookies.clear_session(refused)
+        return refused
     return _tokens(request, response, issued, user)
 
 

@@ -35,8 +35,26 @@ class AuthService:
         self._per_account = max_failures_per_account
         self._per_ip = max_failures_per_ip
 
+    async def login_attempt(self, email: str, ip: str | None) -> None:
+        """Counts one sign-in attempt for the account and the address, and refuses it past either limit.
+        A success takes its attempt back (login_succeeded), so only failures accumulate."""
+        checks = [(f"account:{email}", self._per_account)]
+        if ip is not None:
+            checks.append((f"ip:{ip}", self._per_ip))
+        refused = False
+        for key, limit in checks:
+            verdict = await self._failures.add(key, 1, limit, LOGIN_WINDOW_SECONDS)
+            refused = refused or not verdict.allowed
+        if refused:
+            raise AppError(
+                429,
+                "Too many failed sign-ins; try again later",
+                metadata={"error_type": "rate_limit_exceeded"},
+                headers={"Retry-After": str(LOGIN_WINDOW_SECONDS)},
+            )
+
     async def check_login_allowed(self, email: str, ip: str | None) -> None:
-        """Refuses before the password is even checked once too many attempts failed in the window."""
+        """For other password checks (a password change): refuses once the limits are used up."""
         for key, limit in ((f"account:{email}", self._per_account), (f"ip:{ip}", self._per_ip)):
             if ip is None and key.startswith("ip:"):
                 continue
@@ -53,5 +71,7 @@ class AuthService:
         if ip is not None:
             await self._failures.add(f"ip:{ip}", 1, self._per_ip, LOGIN_WINDOW_SECONDS)
 
-    async def login_succeeded(self, email: str) -> None:
+    async def login_succeeded(self, email: str, ip: str | None = None) -> None:
         await self._failures.reset(f"account:{email}", LOGIN_WINDOW_SECONDS)
+        if ip is not None:
+            await self._failures.add(f"ip:{ip}", -1, self._per_ip, LOGIN_WINDOW_SECONDS)

@@ -7,26 +7,71 @@ transaction is in flight the next requests queue, and all of them go in the next
 sees one short transaction per burst instead of one per request, and a lone request waits for nobody.
 Holds are released (and the real cost charged) by the settlement writer, in the same transaction as the
 charge.
+
+An API key with a credit limit (`api_keys.limit_nanos`, per UTC day, ISO week, calendar month or for ever)
+is held the same way, in the same transaction: a conditional update of the key's row that starts a new
+window when the current one began after `window_started_at`, and succeeds only if the window's spend plus
+the key's open holds plus this hold stay within the limit (`window_spent + held + x <= limit`). A request
+whose key hold fails gets no user hold either. Keys without a limit add no statement. Settlement gives the
+key's hold back and adds the charge to the window's spend (`settle_keys_sync`). The `holds` table does not
+record the key, so a crashed process's key holds cannot be swept with the user's: `reconcile_keys_sync`
+clears the held amount of keys whose owner has no open hold left.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, case, delete, exists, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from modelyard.db.base import UTCDateTime
 from modelyard.db.writes import Writer
 from modelyard.kit.clock import utcnow
-from modelyard.models import Hold, User
+from modelyard.models import ApiKey, Hold, User
 
 log = logging.getLogger(__name__)
+
+# How often a key's credit limit starts again (UTC; weeks from Monday); None = never (for ever).
+LIMIT_RESETS = ("daily", "weekly", "monthly")
+# The one window of a limit that never resets.
+FOREVER_WINDOW_START = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def window_start(reset: str | None, now: datetime) -> datetime:
+    """When the window of a key's credit limit that contains `now` began."""
+    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if reset == "daily":
+        return day
+    if reset == "weekly":
+        return day - timedelta(days=day.weekday())
+    if reset == "monthly":
+        return day.replace(day=1)
+    return FOREVER_WINDOW_START
+
+
+def window_spent_nanos(
+    reset: str | None, started_at: datetime | None, spent_nanos: int, now: datetime
+) -> int:
+    """The spend of the current window, as stored: nothing if the stored window is an older one."""
+    if started_at is None or started_at < window_start(reset, now):
+        return 0
+    return spent_nanos
+
+
+class HoldOutcome(enum.Enum):
+    PLACED = "placed"
+    NO_CREDIT = "no_credit"  # the user's balance minus open holds does not cover it
+    KEY_LIMIT = "key_limit"  # the key's credit limit does not
 
 
 @dataclass(slots=True)
@@ -34,7 +79,8 @@ class _Pending:
     user_id: int
     amount_nanos: int
     generation_id: str
-    future: asyncio.Future[bool]
+    key_id: int | None
+    future: asyncio.Future[HoldOutcome]
 
 
 class Holds:
@@ -47,11 +93,21 @@ class Holds:
         self._pending: list[_Pending] = []
         self._drainer: asyncio.Task[None] | None = None
 
-    async def place(self, user_id: int, amount_nanos: int, generation_id: str) -> bool:
+    async def place(
+        self, user_id: int, amount_nanos: int, generation_id: str, key_id: int | None = None
+    ) -> bool:
         """Reserves the amount if the user's balance minus open holds covers it (a request that can cost
-        nothing still needs a balance that is not negative)."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(user_id, amount_nanos, generation_id, future))
+        nothing still needs a balance that is not negative), and the key's credit limit when `key_id` is
+        given."""
+        return await self.reserve(user_id, amount_nanos, generation_id, key_id) is HoldOutcome.PLACED
+
+    async def reserve(
+        self, user_id: int, amount_nanos: int, generation_id: str, key_id: int | None = None
+    ) -> HoldOutcome:
+        """As `place`, telling which limit refused. Pass `key_id` only for a key with a credit limit: the
+        others add no statement to the transaction."""
+        future: asyncio.Future[HoldOutcome] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(user_id, amount_nanos, generation_id, key_id, future))
         if self._drainer is None or self._drainer.done():
             self._drainer = asyncio.create_task(self._drain(), name="holds")
         return await future
@@ -60,10 +116,17 @@ class Holds:
         while self._pending:
             batch, self._pending = self._pending, []
             requests = [(item.user_id, item.amount_nanos, item.generation_id) for item in batch]
+            key_ids = [item.key_id for item in batch]
             now = utcnow()
             try:
-                placed = await self._writer.run(
-                    partial(place_sync, requests=requests, now=now, ttl=self._ttl)
+                outcomes = await self._writer.run(
+                    partial(
+                        place_sync,
+                        requests=requests,
+                        now=now,
+                        ttl=self._ttl,
+                        key_ids=key_ids if any(k is not None for k in key_ids) else None,
+                    )
                 )
             except Exception as exc:
                 log.exception("placing holds failed")
@@ -71,15 +134,15 @@ class Holds:
                     if not item.future.done():
                         item.future.set_exception(exc)
                 continue
-            abandoned = []
-            for item, is_placed in zip(batch, placed, strict=True):
+            abandoned: list[_Pending] = []
+            for item, outcome in zip(batch, outcomes, strict=True):
                 if item.future.done():  # the request was cancelled while its hold was being written
-                    if is_placed:
-                        abandoned.append(item.generation_id)
+                    if outcome is HoldOutcome.PLACED:
+                        abandoned.append(item)
                 else:
-                    item.future.set_result(is_placed)
+                    item.future.set_result(outcome)
             if abandoned:
-                await self._writer.run(partial(release_sync, generation_ids=abandoned))
+                await self._writer.run(partial(_release_abandoned, abandoned=abandoned, now=utcnow()))
 
     async def sweep(self) -> int:
         """Gives back the credit of holds whose request never settled (a crashed process). Each expired
@@ -87,6 +150,10 @@ class Holds:
         swept = await self._writer.run(partial(sweep_sync, now=utcnow()))
         if swept:
             log.warning("released %d expired holds", swept)
+        # Its own transaction: it locks keys, and every writer locks keys before users.
+        cleared = await self._writer.run(reconcile_keys_sync)
+        if cleared:
+            log.warning("cleared the held credit of %d keys with no request in flight", cleared)
         return swept
 
     async def spendable_nanos(self, user_id: int) -> int:
@@ -97,30 +164,69 @@ class Holds:
 
 
 def place_sync(
-    connection: Connection, requests: list[tuple[int, int, str]], now: datetime, ttl: timedelta
-) -> list[bool]:
-    """Places each (user, amount, generation id) hold that fits. A user's holds in one batch are tried
-    together first (one statement), one by one only if together they do not fit."""
+    connection: Connection,
+    requests: list[tuple[int, int, str]],
+    now: datetime,
+    ttl: timedelta,
+    key_ids: Sequence[int | None] | None = None,
+) -> list[HoldOutcome]:
+    """Places each (user, amount, generation id) hold that fits, and first, for a request with a key id
+    (`key_ids`, parallel to `requests`), the hold on that key's credit limit. A user's (or key's) holds in
+    one batch are tried together first (one statement), one by one only if together they do not fit.
+    Rows are locked keys first, then users, each in id order, in every writer: no deadlocks on PostgreSQL."""
+    outcomes = [HoldOutcome.NO_CREDIT] * len(requests)
+    key_held = [False] * len(requests)
+    if key_ids is not None:
+        by_key: dict[int, list[int]] = defaultdict(list)
+        for index, key_id in enumerate(key_ids):
+            if key_id is not None:
+                by_key[key_id].append(index)
+        for key_id in sorted(by_key):
+            _try_together(by_key[key_id], key_held, partial(_hold_key, connection, key_id, now=now), requests)
+        for index, key_id in enumerate(key_ids):
+            if key_id is not None and not key_held[index]:
+                outcomes[index] = HoldOutcome.KEY_LIMIT
     by_user: dict[int, list[int]] = defaultdict(list)
     for index, (user_id, _, _) in enumerate(requests):
-        by_user[user_id].append(index)
+        if outcomes[index] is not HoldOutcome.KEY_LIMIT:
+            by_user[user_id].append(index)
     placed = [False] * len(requests)
-    for user_id in sorted(by_user):  # rows locked in user order everywhere: no deadlocks on PostgreSQL
-        indices = by_user[user_id]
-        if len(indices) > 1 and _hold(connection, user_id, sum(requests[i][1] for i in indices)):
-            for index in indices:
-                placed[index] = True
-            continue
-        for index in indices:
-            placed[index] = _hold(connection, user_id, requests[index][1])
-    rows = [
-        {"user_id": u, "generation_id": g, "amount_nanos": a, "created_at": now, "expires_at": now + ttl}
-        for (u, a, g), is_placed in zip(requests, placed, strict=True)
-        if is_placed
-    ]
+    for user_id in sorted(by_user):
+        _try_together(by_user[user_id], placed, partial(_hold, connection, user_id), requests)
+    rows = []
+    refused_keys: list[tuple[int, int]] = []
+    for index, ((user_id, amount, generation_id), is_placed) in enumerate(zip(requests, placed, strict=True)):
+        if is_placed:
+            outcomes[index] = HoldOutcome.PLACED
+            rows.append(
+                {"user_id": user_id, "generation_id": generation_id, "amount_nanos": amount,
+                 "created_at": now, "expires_at": now + ttl}
+            )  # fmt: skip
+        elif key_held[index]:
+            assert key_ids is not None
+            key_id = key_ids[index]
+            assert key_id is not None
+            refused_keys.append((key_id, amount))  # the key had room, the user's balance had not
+    if refused_keys:
+        settle_keys_sync(connection, [(k, a, 0) for k, a in refused_keys], now)
     if rows:
         connection.execute(insert(Hold), rows)
-    return placed
+    return outcomes
+
+
+def _try_together(
+    indices: list[int],
+    placed: list[bool],
+    hold: Callable[[int], bool],
+    requests: list[tuple[int, int, str]],
+) -> None:
+    """One row's holds in a batch: all in one statement if together they fit, else one by one."""
+    if len(indices) > 1 and hold(sum(requests[i][1] for i in indices)):
+        for index in indices:
+            placed[index] = True
+        return
+    for index in indices:
+        placed[index] = hold(requests[index][1])
 
 
 def _hold(connection: Connection, user_id: int, amount_nanos: int) -> bool:
@@ -135,6 +241,100 @@ def _hold(connection: Connection, user_id: int, amount_nanos: int) -> bool:
         .returning(User.id)
     )
     return held is not None
+
+
+def _window_start_sql(now: datetime) -> ColumnElement[datetime]:
+    """The start of the window containing `now` for each key's own `limit_reset` (as stored now, so a
+    change made since a server cached the key is still honoured)."""
+    return case(
+        *(
+            (ApiKey.limit_reset == reset, literal(window_start(reset, now), UTCDateTime()))
+            for reset in LIMIT_RESETS
+        ),
+        else_=literal(FOREVER_WINDOW_START, UTCDateTime()),
+    )
+
+
+def _window_values(now: datetime, charged_nanos: int | None) -> dict[str, Any]:
+    """SET values that start a new window when the stored one is over; `charged_nanos` (None: nothing to
+    add) joins the current window's spend."""
+    start = _window_start_sql(now)
+    stale = or_(ApiKey.window_started_at.is_(None), ApiKey.window_started_at < start)
+    spent = ApiKey.window_spent_nanos + charged_nanos if charged_nanos else ApiKey.window_spent_nanos
+    return {
+        "window_started_at": case((stale, start), else_=ApiKey.window_started_at),
+        "window_spent_nanos": case((stale, charged_nanos or 0), else_=spent),
+    }
+
+
+def _hold_key(connection: Connection, key_id: int, amount_nanos: int, *, now: datetime) -> bool:
+    """Holds `amount_nanos` on the key's credit limit if the window's spend, the key's open holds and this
+    hold stay within it. A key whose limit was removed since it was cached still takes the hold (it is
+    released at settlement like any other)."""
+    start = _window_start_sql(now)
+    stale = or_(ApiKey.window_started_at.is_(None), ApiKey.window_started_at < start)
+    spent = case((stale, 0), else_=ApiKey.window_spent_nanos)
+    held = connection.scalar(
+        update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            or_(
+                ApiKey.limit_nanos.is_(None),
+                spent + ApiKey.held_nanos + amount_nanos <= ApiKey.limit_nanos,
+            ),
+        )
+        .values(held_nanos=ApiKey.held_nanos + amount_nanos, **_window_values(now, None))
+        .returning(ApiKey.id)
+    )
+    return held is not None
+
+
+def settle_keys_sync(connection: Connection, settled: Iterable[tuple[int, int, int]], now: datetime) -> None:
+    """For each (key id, held amount to give back, cost to charge): releases the key's hold and adds the
+    cost to the current window's spend (a new window starts with it). Call it before any user row is
+    locked in the transaction. A key deleted meanwhile is skipped; a held amount already cleared by
+    `reconcile_keys_sync` is not given back twice (held never goes below 0)."""
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for key_id, released, charged in settled:
+        totals[key_id][0] += released
+        totals[key_id][1] += charged
+    for key_id in sorted(totals):
+        released, charged = totals[key_id]
+        connection.execute(
+            update(ApiKey)
+            .where(ApiKey.id == key_id)
+            .values(
+                held_nanos=case((ApiKey.held_nanos >= released, ApiKey.held_nanos - released), else_=0),
+                **_window_values(now, charged),
+            )
+        )
+
+
+def reconcile_keys_sync(connection: Connection) -> int:
+    """Clears the held amount of keys whose owner has no open hold: what a crashed process held on them
+    (its user holds are swept when they expire, but the holds table does not say which key they were on).
+    On PostgreSQL the keys are locked first, so the check sees every hold committed before the lock and a
+    placement after it waits: no live hold is cleared. Returns how many keys were cleared."""
+    no_hold = ~exists().where(Hold.user_id == ApiKey.user_id)
+    idle = [ApiKey.held_nanos != 0, no_hold]
+    if connection.dialect.name == "postgresql":
+        candidates = list(connection.scalars(select(ApiKey.id).where(*idle)))
+        if not candidates:
+            return 0
+        connection.execute(
+            select(ApiKey.id).where(ApiKey.id.in_(candidates)).order_by(ApiKey.id).with_for_update()
+        )
+        idle.append(ApiKey.id.in_(candidates))
+    # (SQLite runs one write transaction at a time: the statement alone is enough.)
+    result = connection.execute(update(ApiKey).where(*idle).values(held_nanos=0))
+    return int(result.rowcount or 0)
+
+
+def _release_abandoned(connection: Connection, abandoned: list[_Pending], now: datetime) -> None:
+    settle_keys_sync(
+        connection, [(p.key_id, p.amount_nanos, 0) for p in abandoned if p.key_id is not None], now
+    )
+    release_sync(connection, [p.generation_id for p in abandoned])
 
 
 def release_sync(connection: Connection, generation_ids: list[str]) -> set[str]:

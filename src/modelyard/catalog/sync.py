@@ -7,6 +7,7 @@ or ten times dearer. A failed or malformed download changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,6 +31,7 @@ from modelyard.models import CatalogModel, ModelPrice
 DEFAULT_URL = "https://openrouter.ai/api/v1/models?output_modalities=all"
 DEFAULT_MAX_CHANGE_FACTOR = Decimal(3)
 _PRICE_COLUMNS = tuple(column for column, _ in PRICE_FIELDS.values())
+_SYNCING = asyncio.Lock()
 
 
 class SyncError(Exception):
@@ -137,7 +139,20 @@ def _suspicious(old: int, new: int, factor: Decimal) -> str | None:
 async def apply(session: AsyncSession, sync_plan: SyncPlan) -> None:
     """Applies the plan in the caller's transaction: held and kept prices stay as they are, removed models
     are hidden (never deleted: request logs and history refer to them)."""
-    protected = {(c.slug, c.column): c.old_nanos for c in sync_plan.held + sync_plan.kept}
+    protected = {(c.slug, c.column) for c in sync_plan.held + sync_plan.kept}
+    if protected:
+        # What the rows hold now (locked where the database can), not what they held when the plan was
+        # made: a confirmed sync or an admin's edit may have landed in between, and must not be undone.
+        slugs = sorted({slug for slug, _ in protected})
+        rows = await session.execute(
+            select(CatalogModel.slug, ModelPrice)
+            .join(ModelPrice, ModelPrice.model_id == CatalogModel.id)
+            .where(CatalogModel.slug.in_(slugs))
+            .with_for_update(of=ModelPrice)
+        )
+        current = {
+            (slug, column): getattr(price, column) for slug, price in rows for column in _PRICE_COLUMNS
+        }
     await import_models(session, sync_plan.models, force_prices=True)
     if protected:
         prices = {
@@ -146,8 +161,8 @@ async def apply(session: AsyncSession, sync_plan: SyncPlan) -> None:
                 await session.execute(select(CatalogModel, ModelPrice).join(ModelPrice))
             ).all()
         }
-        for (slug, column), old in protected.items():
-            setattr(prices[slug], column, old)
+        for slug, column in protected:
+            setattr(prices[slug], column, current[(slug, column)])
         for change in sync_plan.kept:
             prices[change.slug].is_manual = True
     if sync_plan.removed:
@@ -177,7 +192,9 @@ async def sync_catalog(
     """Downloads, plans and (unless a dry run) applies a sync in one transaction; `applied` then runs (the
     server passes its cache refresh, so the new prices bill the next request)."""
     models = await download(url)
-    async with sessions() as session, session.begin():
+    # One sync at a time in this process (the schedule and an admin's call): a plan is only valid until
+    # another sync applies.
+    async with _SYNCING, sessions() as session, session.begin():
         sync_plan = await plan(session, models, force=force, confirm=confirm)
         if not dry_run:
             await apply(session, sync_plan)

@@ -10,6 +10,7 @@ from modelyard.models.keys import ApiKey
 from modelyard.models.ledger import LedgerEntry, LedgerKind
 from modelyard.models.pricing import PriceAudit, PricingSetting
 from modelyard.models.request_logs import RequestLog
+from modelyard.models.rollups import UsageHourly
 from modelyard.models.users import User, UserRole
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "RedemptionCode",
     "RequestLog",
     "RevokedToken",
+    "UsageHourly",
     "User",
     "UserRole",
 ]

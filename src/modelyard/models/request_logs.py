@@ -19,7 +19,10 @@ class RequestLog(Base):
     generation_id: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(BigInteger, index=True)
     api_key_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    model_slug: Mapped[str] = mapped_column(String(200))
+    model_slug: Mapped[str] = mapped_column(String(200))  # the model that answered (or was last tried)
+    # What the request asked for (before `models` fallbacks and variant suffixes), and its API.
+    requested_model: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    api_type: Mapped[str | None] = mapped_column(String(16), nullable=True)  # chat, completions, embeddings
     channel_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     provider: Mapped[str | None] = mapped_column(String(200), nullable=True)
     upstream_model: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -8,6 +8,7 @@ priced or routed.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -37,6 +38,9 @@ from modelyard.routing.planner import Route
 log = logging.getLogger(__name__)
 
 
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 @dataclass(frozen=True, slots=True)
 class KeyPrincipal:
     key_id: int
@@ -45,6 +49,16 @@ class KeyPrincipal:
     role: str = UserRole.USER
     routing_strategy: str | None = None  # the owner's preference; None = the deployment's
     is_management: bool = False
+    key_hash: str = ""
+    expires_at: datetime | None = None
+    # A credit limit the hold must check in the database (its amount and window live there).
+    has_credit_limit: bool = False
+    allowed_models: tuple[str, ...] = ()  # fnmatch patterns over catalogue slugs; empty = every model
+    # Parsed allowed_ips; `ip_restricted` with no network (none could be read) lets no address in.
+    allowed_networks: tuple[IpNetwork, ...] = ()
+    ip_restricted: bool = False
+    rpm_limit: int | None = None
+    tpm_limit: int | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -232,15 +246,44 @@ async def _load_keys(session: AsyncSession, key_hash: str | None = None) -> dict
         User.role,
         User.routing_strategy,
         ApiKey.is_management,
+        ApiKey.expires_at,
+        ApiKey.limit_nanos,
+        ApiKey.allowed_models,
+        ApiKey.allowed_ips,
+        ApiKey.rpm_limit,
+        ApiKey.tpm_limit,
     ).join(User, User.id == ApiKey.user_id)
     if key_hash is not None:
         query = query.where(ApiKey.key_hash == key_hash)
-    return {
-        row_hash: KeyPrincipal(key_id, user_id, bool(enabled and active), role, strategy, bool(management))
-        for row_hash, key_id, user_id, enabled, active, role, strategy, management in await session.execute(
-            query
-        )
-    }
+    return {row.key_hash: _principal(row) for row in await session.execute(query)}
+
+
+def _principal(row: Any) -> KeyPrincipal:
+    allowed_ips = [str(v) for v in row.allowed_ips or ()]
+    return KeyPrincipal(
+        key_id=row.id,
+        user_id=row.user_id,
+        is_usable=bool(row.is_enabled and row.is_active),
+        role=row.role,
+        routing_strategy=row.routing_strategy,
+        is_management=bool(row.is_management),
+        key_hash=row.key_hash,
+        expires_at=row.expires_at,
+        has_credit_limit=row.limit_nanos is not None,
+        allowed_models=tuple(str(p) for p in row.allowed_models or ()),
+        allowed_networks=tuple(n for n in (_network(v) for v in allowed_ips) if n is not None),
+        ip_restricted=bool(allowed_ips),
+        rpm_limit=row.rpm_limit,
+        tpm_limit=row.tpm_limit,
+    )
+
+
+def _network(value: str) -> IpNetwork | None:
+    try:
+        return ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        log.error("ignoring an unreadable allowed_ips entry %r", value)
+        return None
 
 
 async def _load_providers(session: AsyncSession) -> dict[str, dict[str, Any]]:

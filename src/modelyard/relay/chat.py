@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import math
 import random
@@ -12,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
+from fnmatch import fnmatchcase
 from typing import Any
 
 import aiohttp
@@ -20,12 +22,13 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from modelyard.billing.holds import Holds
+from modelyard.auth.limiter import Verdict, WindowLimiter
+from modelyard.billing.holds import HoldOutcome, Holds
 from modelyard.billing.pricing import Price, cost_nanos, max_cost_nanos
 from modelyard.errors import AppError
 from modelyard.kit.clock import utcnow
 from modelyard.kit.ids import new_generation_id
-from modelyard.kit.money import nanos_to_usd_number
+from modelyard.kit.money import nanos_to_usd_number, nanos_to_usd_str
 from modelyard.kit.secrets import hash_api_key
 from modelyard.llm import sse
 from modelyard.llm.usage import Usage
@@ -62,6 +65,10 @@ log = logging.getLogger(__name__)
 DEFAULT_COMPLETION_RESERVE_TOKENS = 4096
 # Watching for a disconnect costs a task; answers faster than this never need it.
 _WATCH_DISCONNECT_AFTER_SECONDS = 0.5
+# Keys' requests- and tokens-per-minute counters (auth/limiter.py; in Redis when configured, so every
+# instance counts together).
+KEY_RATE_PREFIX = "modelyard:key-rate"
+_RATE_WINDOW_SECONDS = 60
 
 
 @dataclass
@@ -86,6 +93,10 @@ class _Call:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     attempt_started: float = 0.0
     busy_channel: int | None = None  # the channel whose concurrency slot this call holds
+    key_held_nanos: int = 0  # held on the key's credit limit too (0: the key has none)
+    # Tokens counted against the key's tokens-per-minute at admission, and in which minute.
+    rate_tokens: int = 0
+    rate_window: int = 0
 
     @property
     def created(self) -> int:
@@ -114,6 +125,7 @@ class ChatRelay:
         health: HealthBook | None = None,
         routing: RoutingSettings | None = None,
         on_health_event: Callable[[dict[str, Any]], None] | None = None,
+        limiter: WindowLimiter | None = None,
     ) -> None:
         self._cache = cache
         self._holds = holds
@@ -127,6 +139,8 @@ class ChatRelay:
         self._routing = routing or RoutingSettings()
         self._on_health_event = on_health_event
         self._in_flight: dict[int, int] = {}  # channel id -> requests it is serving now
+        self._limiter = limiter or WindowLimiter(None, KEY_RATE_PREFIX)
+        self._background: set[asyncio.Task[None]] = set()
 
     async def authenticate(self, request: Request) -> KeyPrincipal:
         header = request.headers.get("authorization")
@@ -141,6 +155,10 @@ class ChatRelay:
             raise AppError(401, "Invalid API key", metadata={"error_type": "authentication"})
         if not principal.is_usable:
             raise AppError(401, "API key is disabled", metadata={"error_type": "authentication"})
+        if principal.expires_at is not None and principal.expires_at <= utcnow():
+            raise AppError(401, "API key has expired", metadata={"error_type": "authentication"})
+        if principal.ip_restricted:
+            _require_allowed_ip(principal, request)
         return principal
 
     def _require_model_access(self, principal: KeyPrincipal) -> None:
@@ -164,10 +182,25 @@ class ChatRelay:
         started = time.perf_counter()
         principal = await self.authenticate(request)
         self._require_model_access(principal)
+        if principal.rpm_limit is not None:
+            await self._count_requests(principal, principal.rpm_limit)
         relay_request = parse(await request.body())
+        if principal.allowed_models:
+            _require_allowed_models(principal, relay_request)
         planned, reserve = self._plan(principal, relay_request)
+        rate_tokens = 0
+        rate_window = 0
+        if principal.tpm_limit is not None:
+            rate_tokens = _admission_tokens(relay_request, planned)
+            rate_window = await self._count_tokens(principal, principal.tpm_limit, rate_tokens)
         generation_id = new_generation_id()
-        if not await self._holds.place(principal.user_id, reserve, generation_id):
+        # Only a key with a credit limit holds on its row: the others add nothing to the hold transaction.
+        key_id = principal.key_id if principal.has_credit_limit else None
+        outcome = await self._holds.reserve(principal.user_id, reserve, generation_id, key_id)
+        if outcome is not HoldOutcome.PLACED:
+            self._give_back_tokens(principal, rate_tokens, rate_window)
+            if outcome is HoldOutcome.KEY_LIMIT:
+                raise _key_limit_reached(reserve)
             raise payment_required(await self._holds.spendable_nanos(principal.user_id), reserve)
         call = _Call(
             principal=principal,
@@ -180,6 +213,9 @@ class ChatRelay:
             started=started,
             app_referer=request.headers.get("http-referer"),
             app_title=request.headers.get("x-openrouter-title") or request.headers.get("x-title"),
+            key_held_nanos=reserve if key_id is not None else 0,
+            rate_tokens=rate_tokens,
+            rate_window=rate_window,
         )
         call.plan = planned
         try:
@@ -196,6 +232,68 @@ class ChatRelay:
             # as a failure: the hold is released and nothing is charged. Once streaming, the stream settles.
             self._settle(call, status="error", http_status=500, error_type="server", error_message="aborted")
             raise
+
+    # ------------------------------------------------------------------ key rate limits
+
+    async def _count_requests(self, principal: KeyPrincipal, limit: int) -> None:
+        """Counts this request against the key's requests per minute (every request the key makes counts,
+        refused ones included); 429 with Retry-After when over."""
+        verdict = await self._add(principal, "rpm", 1, limit)
+        if verdict is not None and not verdict.allowed:
+            raise _rate_limited(
+                f"Rate limit exceeded: this API key allows {limit} requests per minute",
+                limit,
+                verdict.retry_after_seconds,
+            )
+
+    async def _count_tokens(self, principal: KeyPrincipal, limit: int, tokens: int) -> int:
+        """Counts the request's tokens (prompt estimate + completion limit) against the key's tokens per
+        minute; returns the minute they were counted in (settlement gives back what was not used). A
+        refused request's tokens are given back at once."""
+        if tokens > limit:
+            raise AppError(
+                429,
+                f"Request too large for this API key's limit of {limit} tokens per minute: it may use "
+                f"{tokens} tokens (prompt estimate + max_tokens or the model's output limit); "
+                "send a lower max_tokens",
+                metadata={"error_type": "rate_limit_exceeded", "limit": limit, "requested": tokens},
+            )
+        window = int(time.time() // _RATE_WINDOW_SECONDS)
+        verdict = await self._add(principal, "tpm", tokens, limit)
+        if verdict is None:
+            return window
+        if not verdict.allowed:
+            await self._add(principal, "tpm", -tokens, limit)
+            raise _rate_limited(
+                f"Rate limit exceeded: this API key allows {limit} tokens per minute and this request may "
+                f"use {tokens} (prompt estimate + max_tokens or the model's output limit)",
+                limit,
+                verdict.retry_after_seconds,
+            )
+        return window
+
+    async def _add(self, principal: KeyPrincipal, kind: str, amount: int, limit: int) -> Verdict | None:
+        # The hash prefix keeps two deployments sharing one Redis (same key ids) apart.
+        name = f"{kind}:{principal.key_id}:{principal.key_hash[:16]}"
+        try:
+            return await self._limiter.add(name, amount, limit, _RATE_WINDOW_SECONDS)
+        except Exception:
+            # A Redis outage must not take the relay down with it: the request goes through uncounted.
+            log.warning("counting %s of key %s failed; not limiting", kind, principal.key_id, exc_info=True)
+            return None
+
+    def _give_back_tokens(self, principal: KeyPrincipal, tokens: int, window: int) -> None:
+        """Returns tokens counted at admission but not used, while their minute lasts."""
+        limit = principal.tpm_limit
+        if tokens <= 0 or limit is None or int(time.time() // _RATE_WINDOW_SECONDS) != window:
+            return
+
+        async def give_back() -> None:
+            await self._add(principal, "tpm", -tokens, limit)
+
+        task = asyncio.create_task(give_back())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     # ------------------------------------------------------------------ routing
 
@@ -776,15 +874,22 @@ class ChatRelay:
                 self.health.release_trial(route.channel_id, call.model.slug)
         if failure is not None:
             error_type, error_message = failure.error_type, failure.message
+        if call.rate_tokens:
+            used = (usage.prompt_tokens or 0) + (usage.completion_tokens or 0) if usage else 0
+            self._give_back_tokens(call.principal, call.rate_tokens - used, call.rate_window)
         self._writer.submit(
             Settlement(
                 user_id=call.principal.user_id,
                 cost_nanos=cost,
+                key_id=call.principal.key_id if call.key_held_nanos else None,
+                key_held_nanos=call.key_held_nanos,
                 request_log={
                     "generation_id": call.generation_id,
                     "user_id": call.principal.user_id,
                     "api_key_id": call.principal.key_id,
                     "model_slug": call.model.slug,
+                    "requested_model": _clip(call.request.model, 200),
+                    "api_type": call.request.surface.value,
                     "channel_id": route.channel_id if route else None,
                     "provider": route.channel_name if route else None,
                     "upstream_model": route.upstream_model if route else None,
@@ -822,6 +927,72 @@ class RoutingSettings:
 
 # Failures that say the request is wrong, not the channel: they never count against its health.
 _REQUEST_FAULTS = frozenset({FailureKind.BAD_REQUEST, FailureKind.CONTEXT_LENGTH})
+
+
+def _require_allowed_ip(principal: KeyPrincipal, request: Request) -> None:
+    """The request's client address (behind a reverse proxy: what uvicorn's proxy-header handling,
+    FORWARDED_ALLOW_IPS, makes of X-Forwarded-For) must be in one of the key's networks."""
+    host = request.client.host if request.client else None
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = None
+    if host:
+        with contextlib.suppress(ValueError):
+            address = ipaddress.ip_address(host)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address is None or not any(address in network for network in principal.allowed_networks):
+        raise AppError(
+            403,
+            f"This API key cannot be used from {host or 'an unknown address'}: it is limited to certain "
+            "IP addresses",
+            metadata={"error_type": "permission_denied"},
+        )
+
+
+def _require_allowed_models(principal: KeyPrincipal, request: RelayRequest) -> None:
+    """Every model the request may use (the model and its `models` fallbacks) must match one of the key's
+    patterns."""
+    for requested in request.models:
+        slug, _ = split_suffix(requested)
+        if not any(fnmatchcase(slug, pattern) for pattern in principal.allowed_models):
+            raise AppError(
+                403,
+                f"This API key cannot use model {slug}; it may use: {', '.join(principal.allowed_models)}",
+                metadata={"error_type": "permission_denied", "model": slug},
+            )
+
+
+def _admission_tokens(request: RelayRequest, planned: list[tuple[ModelInfo, Route]]) -> int:
+    """What a request counts against tokens per minute when admitted: its prompt estimate plus the most it
+    may produce (max_tokens, else the model's output limit), over the models it may use."""
+    models = {model.slug: model for model, _ in planned}
+    return request.prompt_tokens_estimate + max(
+        (_completion_limit(model, request) for model in models.values()), default=0
+    )
+
+
+def _rate_limited(message: str, limit: int, retry_after_seconds: float) -> AppError:
+    retry = max(1, math.ceil(retry_after_seconds))
+    return AppError(
+        429,
+        f"{message}; retry after {retry} s",
+        metadata={"error_type": "rate_limit_exceeded", "limit": limit},
+        headers={
+            "Retry-After": str(retry),
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": str(math.ceil((time.time() + retry_after_seconds) * 1000)),
+        },
+    )
+
+
+def _key_limit_reached(needed_nanos: int) -> AppError:
+    return AppError(
+        402,
+        "Key limit reached: this API key's credit limit does not cover this request (it can cost up to "
+        f"${nanos_to_usd_str(needed_nanos)}); raise the key's limit, wait for it to reset, or lower "
+        "max_tokens",
+        metadata={"error_type": "payment_required"},
+    )
 
 
 def _completion_limit(model: ModelInfo, request: RelayRequest) -> int:

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from modelyard.errors import AppError, bad_request
 from modelyard.kit.clock import utcnow
-from modelyard.models import RequestLog
+from modelyard.models import UsageHourly
 from modelyard.relay.cache import GatewayCache, pricing_document
 from modelyard.routing.health import HealthBook
 from modelyard.routing.planner import tag
@@ -86,21 +86,21 @@ class ModelsApi:
 
     async def _weekly_usage(self, sort: str | None) -> dict[str, tuple[int, int]]:
         """Requests and tokens per model over the last 7 days, for the popularity sorts; read from the
-        request log at most once a minute."""
+        hourly rollups at most once a minute."""
         if sort not in ("most-popular", "top-weekly") or self._sessions is None:
             return {}
         read_at, usage = self._usage
         if time.monotonic() - read_at < _USAGE_TTL_SECONDS:
             return usage
         since = utcnow() - timedelta(days=7)
-        tokens = func.coalesce(RequestLog.prompt_tokens, 0) + func.coalesce(RequestLog.completion_tokens, 0)
+        tokens = func.sum(UsageHourly.prompt_tokens + UsageHourly.completion_tokens)
         async with self._sessions() as session:
             rows = await session.execute(
-                select(RequestLog.model_slug, func.count(), func.sum(tokens))
-                .where(RequestLog.created_at >= since, RequestLog.status == "success")
-                .group_by(RequestLog.model_slug)
+                select(UsageHourly.model_slug, func.sum(UsageHourly.requests - UsageHourly.errors), tokens)
+                .where(UsageHourly.hour >= since)
+                .group_by(UsageHourly.model_slug)
             )
-            usage = {slug: (int(count), int(total or 0)) for slug, count, total in rows}
+            usage = {slug: (int(count or 0), int(total or 0)) for slug, count, total in rows}
         self._usage = (time.monotonic(), usage)
         return usage
 

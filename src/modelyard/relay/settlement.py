@@ -5,6 +5,10 @@ exits. A hard crash loses at most the batch window (`writer_flush_seconds`, 50 m
 stay in the database and are swept when they expire, so no credit stays locked, but those requests go
 uncharged.
 
+A request made with a key that has a credit limit also held credit on the key's row: the batch gives that
+back and adds the charge to the key's current window (billing/holds.settle_keys_sync), before any user row is
+locked, as the hold took them.
+
 After each batch's charges, the same transaction flags the users the batch took below their low-balance
 threshold (one statement, billing/alerts.py); once it commits, their alerts are handed to `on_low_balance`
 (the notifier's queue), which never blocks.
@@ -22,8 +26,10 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
+from modelyard.activity import rollups
 from modelyard.billing import alerts, holds, ledger
 from modelyard.db.writes import Writer
+from modelyard.kit.clock import utcnow
 from modelyard.models import LedgerKind, RequestLog
 
 log = logging.getLogger(__name__)
@@ -34,6 +40,9 @@ class Settlement:
     user_id: int
     cost_nanos: int
     request_log: dict[str, Any]  # RequestLog column values
+    # The key whose credit limit this request held `key_held_nanos` on (None: its key has no limit).
+    key_id: int | None = None
+    key_held_nanos: int = 0
 
     @property
     def generation_id(self) -> str:
@@ -114,10 +123,18 @@ class SettlementWriter:
         logs = [item.request_log for item in batch]
         threshold = self._alert_threshold_nanos if self._on_low_balance is not None else None
 
+        keys = [
+            (item.key_id, item.key_held_nanos, item.cost_nanos) for item in batch if item.key_id is not None
+        ]
+
         def settle(connection: Connection) -> list[alerts.LowBalance]:
+            if keys:
+                holds.settle_keys_sync(connection, keys, utcnow())
             holds.release_sync(connection, generation_ids)
             ledger.append_sync(connection, entries)
             connection.execute(insert(RequestLog), logs)
+            # The rollups move with the records in one transaction, so statistics never drift from them.
+            rollups.apply_sync(connection, rollups.aggregate(logs))
             if threshold is None or not entries:
                 return []
             return alerts.flag_low_balances_sync(connection, (e.user_id for e in entries), threshold)

@@ -1,0 +1,248 @@
+"""The caller's generation records: OpenRouter's `/api/v1/generation`, the web app's log and its export.
+
+Everyone reads their own records; an admin may read one user's (`user_id=`) or everyone's (`all=true`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+from starlette.responses import StreamingResponse
+
+from modelyard.activity import records, stats
+from modelyard.api.deps import Caller, CallerDep, GatewayDep
+from modelyard.errors import AppError, bad_request
+from modelyard.kit.clock import utcnow
+from modelyard.kit.money import nanos_to_usd_str
+from modelyard.models import ApiKey
+
+router = APIRouter(tags=["account"])
+openrouter_router = APIRouter(tags=["OpenRouter-compatible"])
+
+MAX_PAGE = 500
+
+
+def _scope(caller: Caller, user_id: int | None, everyone: bool) -> int | None:
+    if user_id is None and not everyone:
+        return caller.user_id
+    if not caller.is_admin:
+        raise AppError(403, "Only administrators can read other users' activity",
+                       metadata={"error_type": "permission_denied"})  # fmt: skip
+    return None if everyone else user_id
+
+
+def _filter(
+    caller: Caller,
+    *,
+    user_id: int | None,
+    everyone: bool,
+    since: datetime | None,
+    until: datetime | None,
+    model: str | None,
+    provider: str | None,
+    key_id: int | None,
+    status: str | None,
+    app: str | None,
+) -> records.LogFilter:
+    if status is not None and status not in records.STATUSES:
+        raise bad_request(f"`status` must be one of {', '.join(records.STATUSES)}", field="status")
+    if since is not None and until is not None and since >= until:
+        raise bad_request("`since` must be before `until`", field="since")
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise bad_request(f"`{name}` must carry a time zone, e.g. 2026-11-30T00:00:00Z", field=name)
+    return records.LogFilter(
+        user_id=_scope(caller, user_id, everyone),
+        since=since,
+        until=until,
+        model=model,
+        provider=provider,
+        key_id=key_id,
+        status=status,
+        app=app,
+    )
+
+
+@openrouter_router.get("/api/v1/generation", summary="One generation, as OpenRouter describes it")
+async def get_generation(
+    caller: CallerDep, gateway: GatewayDep, id: Annotated[str, Query(min_length=1, max_length=64)]
+) -> dict[str, Any]:
+    async with gateway.sessions() as session:
+        row = await records.find(session, id, None if caller.is_admin else caller.user_id)
+    if row is None:
+        raise AppError(404, f"Generation {id} not found", metadata={"error_type": "not_found"})
+    return {"data": records.generation_document(row)}
+
+
+@router.get("/api/activity/logs", summary="Your requests, newest first")
+async def list_logs(
+    caller: CallerDep,
+    gateway: GatewayDep,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    model: str | None = None,
+    provider: str | None = None,
+    key_id: int | None = None,
+    status: str | None = None,
+    app: str | None = None,
+    user_id: int | None = None,
+    everyone: Annotated[bool, Query(alias="all", description="Admins: every user's records")] = False,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    cursor: Annotated[int | None, Query(ge=1, description="next_cursor of the previous page")] = None,
+) -> dict[str, Any]:
+    where = _filter(
+        caller, user_id=user_id, everyone=everyone, since=since, until=until, model=model, provider=provider,
+        key_id=key_id, status=status, app=app,
+    )  # fmt: skip
+    async with gateway.sessions() as session:
+        rows, next_cursor = await records.page(session, where, limit=limit, before_id=cursor)
+    return {"data": [records.log_document(r) for r in rows], "next_cursor": next_cursor}
+
+
+@router.get("/api/activity/export", summary="Your requests as CSV or JSON lines, streamed")
+async def export_logs(
+    caller: CallerDep,
+    gateway: GatewayDep,
+    fmt: Annotated[Literal["csv", "jsonl"], Query(alias="format")] = "csv",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    model: str | None = None,
+    provider: str | None = None,
+    key_id: int | None = None,
+    status: str | None = None,
+    app: str | None = None,
+    user_id: int | None = None,
+    everyone: Annotated[bool, Query(alias="all", description="Admins: every user's records")] = False,
+) -> StreamingResponse:
+    where = _filter(
+        caller, user_id=user_id, everyone=everyone, since=since, until=until, model=model, provider=provider,
+        key_id=key_id, status=status, app=app,
+    )  # fmt: skip
+    media = "text/csv" if fmt == "csv" else "application/x-ndjson"
+    return StreamingResponse(
+        records.export(gateway.sessions, where, fmt),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="modelyard-activity.{fmt}"'},
+    )
+
+
+def _window(since: datetime | None, until: datetime | None, default_days: int) -> tuple[datetime, datetime]:
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise bad_request(f"`{name}` must carry a time zone, e.g. 2026-11-30T00:00:00Z", field=name)
+    end = until or (utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1))
+    start = since or (end - timedelta(days=default_days))
+    if start >= end:
+        raise bad_request("`since` must be before `until`", field="since")
+    if end - start > timedelta(days=MAX_STATS_DAYS):
+        raise bad_request(f"a range spans at most {MAX_STATS_DAYS} days", field="since")
+    return start, end
+
+
+MAX_STATS_DAYS = 400
+
+
+@router.get("/api/activity/stats", summary="Totals and time series of requests, tokens, spend, errors")
+async def activity_stats(
+    caller: CallerDep,
+    gateway: GatewayDep,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    bucket: Literal["hour", "day"] = "day",
+    group_by: Literal["model", "provider", "key"] | None = None,
+    model: str | None = None,
+    provider: str | None = None,
+    key_id: int | None = None,
+    user_id: int | None = None,
+    everyone: Annotated[bool, Query(alias="all", description="Admins: every user's records")] = False,
+) -> dict[str, Any]:
+    """UTC buckets; the range defaults to the last 30 days up to the current hour."""
+    start, end = _window(since, until, 30)
+    scope = stats.Scope(_scope(caller, user_id, everyone), key_id=key_id, model=model, provider=provider)
+    async with gateway.sessions() as session:
+        return await stats.stats(session, scope, since=start, until=end, bucket=bucket, group_by=group_by)
+
+
+@router.get("/api/activity/analysis", summary="Tokens or spend per model or key per day, with the change")
+async def activity_analysis(
+    caller: CallerDep,
+    gateway: GatewayDep,
+    metric: Literal["tokens", "spend", "requests"] = "tokens",
+    group_by: Literal["model", "provider", "key"] = "model",
+    days: Annotated[int, Query(ge=1, le=MAX_STATS_DAYS // 2)] = 7,
+    user_id: int | None = None,
+    everyone: Annotated[bool, Query(alias="all", description="Admins: every user's records")] = False,
+) -> dict[str, Any]:
+    """The last `days` UTC days per group and day, and each group's change against the `days` before."""
+    end = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    start, before = end - timedelta(days=days), end - timedelta(days=2 * days)
+    scope = stats.Scope(_scope(caller, user_id, everyone))
+    async with gateway.sessions() as session:
+        current = await stats.stats(session, scope, since=start, until=end, bucket="day", group_by=group_by)
+        previous = await stats.period_totals(session, scope, stats.GROUPS[group_by], before, start)
+    field = {"tokens": "tokens", "spend": "spend", "requests": "requests"}[metric]
+    groups = []
+    for group in current.get("groups", []):
+        now_value = stats.measure_document(group, metric)
+        then_value = stats.measure(previous[group["group"]], metric) if group["group"] in previous else 0
+        groups.append(
+            {
+                "group": group["group"],
+                "value": group[field],
+                "previous": nanos_to_usd_str(then_value) if metric == "spend" else then_value,
+                "change_percent": stats.change(now_value, then_value),
+                "daily": [{"date": p["time"][:10], "value": p[field]} for p in group["series"]],
+            }
+        )
+    return {"metric": metric, "group_by": group_by, "days": days, "since": start.isoformat(),
+            "until": end.isoformat(), "groups": groups}  # fmt: skip
+
+
+@openrouter_router.get("/api/v1/rankings", summary="Public model rankings (no sign-in)")
+async def model_rankings(
+    gateway: GatewayDep,
+    by: Literal["tokens", "requests", "spend", "growth"] = "tokens",
+    period: Literal["day", "week", "month"] = "week",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    async with gateway.sessions() as session:
+        data = await stats.rankings(session, by=by, period=period, now=utcnow(), limit=limit)
+    return {"data": data}
+
+
+@openrouter_router.get("/api/v1/activity", summary="Usage per day, model and provider (management key)")
+async def openrouter_activity(
+    caller: CallerDep,
+    gateway: GatewayDep,
+    date: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="One UTC day")] = None,
+    api_key_hash: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None,
+) -> dict[str, Any]:
+    """The last 30 completed UTC days of the management key owner's usage, as OpenRouter reports it."""
+    if not caller.is_management_key:
+        raise AppError(403, "Only management keys can perform this operation",
+                       metadata={"error_type": "permission_denied"})  # fmt: skip
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    since, until = today - timedelta(days=30), today
+    if date is not None:
+        try:
+            day = datetime.fromisoformat(date).replace(tzinfo=UTC)
+        except ValueError:
+            raise bad_request("`date` must be a day such as 2026-11-29", field="date") from None
+        if not since <= day < until:
+            raise bad_request("`date` must be one of the last 30 completed UTC days", field="date")
+        since, until = day, day + timedelta(days=1)
+    key_id = None
+    async with gateway.sessions() as session:
+        if api_key_hash is not None:
+            key = await session.scalar(
+                select(ApiKey).where(ApiKey.key_hash == api_key_hash, ApiKey.user_id == caller.user_id)
+            )
+            if key is None:
+                raise AppError(404, "No key of yours has that hash", metadata={"error_type": "not_found"})
+            key_id = key.id
+        scope = stats.Scope(caller.user_id, key_id=key_id)
+        rows = await stats.daily_activity(session, scope, since=since, until=until)
+    return {"data": rows}
