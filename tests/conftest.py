@@ -65,7 +65,10 @@ def _drop_pg_database(admin_url: str, url: str) -> None:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A new, empty database for each test module and backend."""
+    """A new, empty database for each test module and backend. A module whose behaviour does not depend on
+    the database (SQLITE_ONLY = True) runs once, to keep the suite short."""
+    if request.param == "postgresql" and getattr(request.module, "SQLITE_ONLY", False):
+        pytest.skip("runs on SQLite only: nothing in it depends on the database")
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'modelyard.db'}"
         return

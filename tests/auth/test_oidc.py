@@ -44,6 +44,10 @@ Tamper = Callable[[str], str]
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:authlib")
 
 
+# The sign-in flow is HTTP and tokens; accounts are plain rows, covered on both databases elsewhere.
+SQLITE_ONLY = True
+
+
 class _QuietHandler(werkzeug.serving.WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
