@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from modelyard.db.base import Base, UTCDateTime
@@ -13,6 +13,8 @@ class UsageHourly(Base):
     transaction as the requests' charges, so statistics and rankings never scan the raw records."""
 
     __tablename__ = "usage_hourly"
+    # A user's (or key's) statistics read one user's hours; everyone's read hours (the primary key).
+    __table_args__ = (Index("ix_usage_hourly_user_hour", "user_id", "hour"),)
 
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

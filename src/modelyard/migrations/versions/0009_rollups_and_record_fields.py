@@ -42,6 +42,7 @@ def upgrade() -> None:
             "hour", "user_id", "api_key_id", "model_slug", "provider", name=op.f("pk_usage_hourly")
         ),
     )
+    op.create_index("ix_usage_hourly_user_hour", "usage_hourly", ["user_id", "hour"], unique=False)
     with op.batch_alter_table("request_logs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("requested_model", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("api_type", sa.String(length=16), nullable=True))
@@ -56,6 +57,7 @@ def downgrade() -> None:
         batch_op.drop_column("api_type")
         batch_op.drop_column("requested_model")
 
+    op.drop_index("ix_usage_hourly_user_hour", table_name="usage_hourly")
     op.drop_table("usage_hourly")
     # ### end Alembic commands ###
 
