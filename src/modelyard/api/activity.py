@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 from starlette.responses import StreamingResponse
 
@@ -34,19 +34,19 @@ def _scope(caller: Caller, user_id: int | None, everyone: bool) -> int | None:
     return None if everyone else user_id
 
 
-def _filter(
-    caller: Caller,
-    *,
-    user_id: int | None,
-    everyone: bool,
-    since: datetime | None,
-    until: datetime | None,
-    model: str | None,
-    provider: str | None,
-    key_id: int | None,
-    status: str | None,
-    app: str | None,
+def log_filter(
+    caller: CallerDep,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    model: str | None = None,
+    provider: str | None = None,
+    key_id: int | None = None,
+    status: str | None = None,
+    app: str | None = None,
+    user_id: int | None = None,
+    everyone: Annotated[bool, Query(alias="all", description="Admins: every user's records")] = False,
 ) -> records.LogFilter:
+    """The filters the log and its export share, checked, scoped to what the caller may read."""
     if status is not None and status not in records.STATUSES:
         raise bad_request(f"`status` must be one of {', '.join(records.STATUSES)}", field="status")
     if since is not None and until is not None and since >= until:
@@ -66,6 +66,9 @@ def _filter(
     )
 
 
+LogFilterDep = Annotated[records.LogFilter, Depends(log_filter)]
+
+
 @openrouter_router.get("/api/v1/generation", summary="One generation, as OpenRouter describes it")
 async def get_generation(
     caller: CallerDep, gateway: GatewayDep, id: Annotated[str, Query(min_length=1, max_length=64)]
@@ -79,24 +82,11 @@ async def get_generation(
 
 @router.get("/api/activity/logs", summary="Your requests, newest first")
 async def list_logs(
-    caller: CallerDep,
+    where: LogFilterDep,
     gateway: GatewayDep,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    model: str | None = None,
-    provider: str | None = None,
-    key_id: int | None = None,
-    status: str | None = None,
-    app: str | None = None,
-    user_id: int | None = None,
-    everyone: Annotated[bool, Query(alias="all", description="Admins: every user's records")] = False,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: Annotated[int | None, Query(ge=1, description="next_cursor of the previous page")] = None,
 ) -> dict[str, Any]:
-    where = _filter(
-        caller, user_id=user_id, everyone=everyone, since=since, until=until, model=model, provider=provider,
-        key_id=key_id, status=status, app=app,
-    )  # fmt: skip
     async with gateway.sessions() as session:
         rows, next_cursor = await records.page(session, where, limit=limit, before_id=cursor)
     return {"data": [records.log_document(r) for r in rows], "next_cursor": next_cursor}
@@ -104,23 +94,10 @@ async def list_logs(
 
 @router.get("/api/activity/export", summary="Your requests as CSV or JSON lines, streamed")
 async def export_logs(
-    caller: CallerDep,
+    where: LogFilterDep,
     gateway: GatewayDep,
     fmt: Annotated[Literal["csv", "jsonl"], Query(alias="format")] = "csv",
-    since: datetime | None = None,
-    until: datetime | None = None,
-    model: str | None = None,
-    provider: str | None = None,
-    key_id: int | None = None,
-    status: str | None = None,
-    app: str | None = None,
-    user_id: int | None = None,
-    everyone: Annotated[bool, Query(alias="all", description="Admins: every user's records")] = False,
 ) -> StreamingResponse:
-    where = _filter(
-        caller, user_id=user_id, everyone=everyone, since=since, until=until, model=model, provider=provider,
-        key_id=key_id, status=status, app=app,
-    )  # fmt: skip
     media = "text/csv" if fmt == "csv" else "application/x-ndjson"
     return StreamingResponse(
         records.export(gateway.sessions, where, fmt),
