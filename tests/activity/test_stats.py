@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from modelyard.activity import rollups
+from modelyard.activity import histogram, rollups
 from modelyard.db.engine import create_engine
 from modelyard.kit.clock import utcnow
 from tests.conftest import Cli, Env, Server, query, run_async, wait_until
@@ -39,6 +39,33 @@ def test_buckets_cut_at_utc_hours_and_days() -> None:
     before = by_hour[late.replace(minute=0, second=0, microsecond=0)]
     assert (before["requests"], before["errors"], before["ttft_count"], before["cost_nanos"]) == (2, 1, 1, 20)
     assert by_hour[early]["cancelled"] == 1 and by_hour[early]["prompt_tokens"] == 3
+    site = rollups.aggregate_site(
+        [
+            {"created_at": at, "model_slug": "a/b", "provider": "p", "status": "success", "latency_ms": 100,
+             "ttft_ms": 20, "completion_tokens": 8, "app_referer": None, "app_title": "Tool"}
+            for at in (late, early, early)
+        ]
+    )  # fmt: skip
+    assert sorted((r["hour"], r["requests"]) for r in site.models) == [
+        (late.replace(minute=0, second=0, microsecond=0), 1), (early, 2),
+    ]  # fmt: skip
+    # Histograms cut at the UTC day: one latency bucket on each side of midnight.
+    latency = sorted((r["day"], r["count"]) for r in site.histograms if r["metric"] == "latency_ms")
+    assert latency == [(late.replace(hour=0, minute=0, second=0, microsecond=0), 1), (early, 2)]
+    speed = [r for r in site.histograms if r["metric"] == "throughput"]
+    assert {histogram.value_of(r["bucket"]) // 10 for r in speed} == {9.0}  # 8 tokens in 80 ms: 100/s
+    assert sorted((r["app"], r["requests"]) for r in site.apps) == [("Tool", 1), ("Tool", 2)]
+
+
+def test_percentiles_from_buckets_stay_within_a_bucket_of_the_exact_value() -> None:
+    rng = random.Random(3)
+    samples = [rng.lognormvariate(6, 1) for _ in range(5000)]
+    counts: Counter[int] = Counter(histogram.bucket_of(v) for v in samples)
+    ordered = sorted(samples)
+    for q, estimate in histogram.percentiles(counts, (0.5, 0.9, 0.99)).items():
+        exact = ordered[max(0, int(q * len(ordered)) - 1)]
+        assert estimate is not None and abs(estimate - exact) / exact < 0.2, (q, estimate, exact)
+    assert histogram.percentiles({}, (0.5,)) == {0.5: None}
 
 
 @dataclass
@@ -161,22 +188,19 @@ def test_rankings_agree_with_a_brute_force_count(traffic: Traffic) -> None:
             {"created_at": at, "user_id": 999_999, "api_key_id": 1, "model_slug": rng.choice(MODELS),
              "provider": "stats-fake", "status": "success", "prompt_tokens": rng.randrange(1, 100),
              "completion_tokens": rng.randrange(1, 100), "reasoning_tokens": None, "cached_tokens": None,
-             "cost_nanos": rng.randrange(1, 10_000), "latency_ms": 10, "ttft_ms": None}
+             "cost_nanos": rng.randrange(1, 10_000), "latency_ms": 10, "ttft_ms": None,
+             "app_referer": rng.choice(["https://one.example", "https://two.example", None]),
+             "app_title": rng.choice(["One", None])}
         )  # fmt: skip
-
-    async def write() -> None:
-        engine = create_engine(traffic.env.database_url)
-        async with engine.begin() as connection:
-            await connection.run_sync(lambda c: rollups.apply_sync(c, rollups.aggregate(records)))
-        await engine.dispose()
-
-    run_async(write())
+    write_history(traffic.env, records)
     live = query(
         traffic.env.database_url,
         "SELECT model_slug, prompt_tokens, completion_tokens, cost_nanos, created_at FROM request_logs",
     )
     for period, length in (("week", timedelta(days=7)), ("month", timedelta(days=30))):
-        data = traffic.get(None, "/api/v1/rankings", period=period, by="tokens").json()["data"]
+        r0 = traffic.get(None, "/api/v1/rankings", period=period, by="tokens")
+        assert r0.status_code == 200, r0.text
+        data = r0.json()["data"]
         until = datetime.fromisoformat(data["until"])
         since = until - length
         tokens: Counter[str] = Counter()
@@ -189,10 +213,59 @@ def test_rankings_agree_with_a_brute_force_count(traffic: Traffic) -> None:
         assert [m["model"] for m in data["models"]] == expected
         assert [m["value"] for m in data["models"]] == [tokens[m] for m in expected]
         assert abs(sum(m["share"] for m in data["models"]) - 1) < 0.001
+        apps: Counter[str] = Counter()
+        for r in records:
+            app = r["app_referer"] or r["app_title"]
+            if app and since <= r["created_at"].replace(minute=0, second=0, microsecond=0) < until:
+                apps[app] += r["prompt_tokens"] + r["completion_tokens"]
+        assert {a["app"]: a["tokens"] for a in data["apps"]} == dict(apps)
+        assert [a["tokens"] for a in data["apps"]] == sorted(apps.values(), reverse=True)
+        assert [d["partial"] for d in data["models"][0]["daily"]][:-1] == [False] * (
+            len(data["models"][0]["daily"]) - 1
+        )
     by_requests = traffic.get(None, "/api/v1/rankings", period="week", by="requests").json()["data"]
     assert by_requests["by"] == "requests" and by_requests["models"][0]["daily"]
     bad = traffic.get(None, "/api/v1/rankings", by="vibes")
     assert bad.status_code in (400, 422)
+
+
+def write_history(env: Env, records: list[dict[str, Any]]) -> None:
+    """Past records folded into the rollups through the same code the settlement writer uses."""
+
+    async def write() -> None:
+        engine = create_engine(env.database_url)
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda c: rollups.fold_sync(c, records))
+        await engine.dispose()
+
+    run_async(write())
+
+
+def test_model_stats_give_daily_figures_and_percentiles_per_provider(traffic: Traffic) -> None:
+    rng = random.Random(11)
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    records: list[dict[str, Any]] = [
+        {"created_at": today - timedelta(days=rng.randrange(0, 3), minutes=-rng.randrange(0, 60)),
+         "user_id": 999_998, "api_key_id": 1, "model_slug": MODELS[0], "provider": "hist-provider",
+         "status": rng.choice(["success"] * 9 + ["error"]), "prompt_tokens": 10, "completion_tokens": 50,
+         "reasoning_tokens": None, "cached_tokens": None, "cost_nanos": 7,
+         "latency_ms": rng.randrange(200, 4000), "ttft_ms": rng.randrange(50, 150)}
+        for _ in range(300)
+    ]  # fmt: skip
+    write_history(traffic.env, records)
+    response = traffic.get(None, f"/api/v1/models/{MODELS[0]}/stats", days=7)
+    assert response.status_code == 200
+    (entry,) = [p for p in response.json()["data"]["providers"] if p["provider"] == "hist-provider"]
+    per_day = Counter(r["created_at"].date().isoformat() for r in records)
+    assert {d["date"]: d["requests"] for d in entry["daily"]} == dict(per_day)
+    assert sum(d["errors"] for d in entry["daily"]) == sum(r["status"] == "error" for r in records)
+    ok = sorted(r["latency_ms"] for r in records if r["status"] == "success")
+    for q in (50, 90):
+        exact = ok[max(0, int(q / 100 * len(ok)) - 1)]
+        assert abs(entry[f"latency_ms_p{q}"] - exact) / exact < 0.2
+    assert entry["throughput_p50"] is not None
+    assert traffic.get(None, "/api/v1/models/nobody/nothing/stats").status_code == 404
+    assert traffic.get(None, f"/api/v1/models/{MODELS[0]}/stats", days=0).status_code in (400, 422)
 
 
 def test_openrouter_activity_lists_completed_days_for_a_management_key(traffic: Traffic, cli: Cli) -> None:

@@ -27,6 +27,7 @@ PUBLIC = frozenset(
         ("POST", "/api/auth/login"),
         ("POST", "/api/auth/refresh"),
         ("GET", "/api/v1/rankings"),  # OpenRouter's public rankings: totals over everyone, no one's data
+        ("GET", "/api/v1/models/{author}/{slug}/stats"),  # a model's public page: everyone's totals too
     }
 )
 PUBLIC_GET_PATTERN = re.compile(r"^/api/auth/(oidc|google|sso)(/[a-z0-9_-]+)?/?(callback)?$")

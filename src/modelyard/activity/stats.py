@@ -1,5 +1,7 @@
-"""Statistics and rankings from the hourly rollups (never from raw records): totals and time series for a
-user, a key or everyone, and the public rankings of models, authors and providers."""
+"""Statistics and rankings from the rollups (never from raw records): totals and time series for a user, a
+key or everyone, the public rankings of models, authors, providers and apps, and a model's daily figures with
+latency and throughput percentiles. A user's or key's figures read `usage_hourly`; everyone's read
+`model_stats`, which has one row per hour, model and provider however many users there are."""
 
 from __future__ import annotations
 
@@ -12,10 +14,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from modelyard.activity import histogram
 from modelyard.kit.money import nanos_to_usd_str
-from modelyard.models import UsageHourly
+from modelyard.models import AppUsageHourly, ModelHistogram, ModelStats, UsageHourly
 
-GROUPS = {"model": UsageHourly.model_slug, "provider": UsageHourly.provider, "key": UsageHourly.api_key_id}
+GROUP_NAMES = ("model", "provider", "key")
 PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
 RANK_BY = ("tokens", "requests", "spend", "growth")
 
@@ -26,6 +29,16 @@ class Scope:
     key_id: int | None = None
     model: str | None = None
     provider: str | None = None
+
+    def source(self, group_by: str | None = None) -> Any:
+        """The smallest rollup that answers: everyone's figures not split by key come from `model_stats`."""
+        if self.user_id is None and self.key_id is None and group_by != "key":
+            return ModelStats
+        return UsageHourly
+
+
+def group_column(source: Any, group_by: str) -> Any:
+    return getattr(source, {"model": "model_slug", "provider": "provider", "key": "api_key_id"}[group_by])
 
 
 @dataclass
@@ -58,27 +71,31 @@ class Totals:
         }
 
 
-def _where(scope: Scope, since: datetime, until: datetime) -> list[Any]:
-    conditions: list[Any] = [UsageHourly.hour >= since, UsageHourly.hour < until]
+def _where(source: Any, scope: Scope, since: datetime, until: datetime) -> list[Any]:
+    conditions: list[Any] = [source.hour >= since, source.hour < until]
     if scope.user_id is not None:
-        conditions.append(UsageHourly.user_id == scope.user_id)
+        conditions.append(source.user_id == scope.user_id)
     if scope.key_id is not None:
-        conditions.append(UsageHourly.api_key_id == scope.key_id)
+        conditions.append(source.api_key_id == scope.key_id)
     if scope.model is not None:
-        conditions.append(UsageHourly.model_slug == scope.model)
+        conditions.append(source.model_slug == scope.model)
     if scope.provider is not None:
-        conditions.append(UsageHourly.provider == scope.provider)
+        conditions.append(source.provider == scope.provider)
     return conditions
 
 
-_SUMMED = (
-    func.sum(UsageHourly.requests).label("requests"),
-    func.sum(UsageHourly.errors).label("errors"),
-    func.sum(UsageHourly.prompt_tokens).label("prompt_tokens"),
-    func.sum(UsageHourly.completion_tokens).label("completion_tokens"),
-    func.sum(UsageHourly.cost_nanos).label("cost_nanos"),
-    func.sum(UsageHourly.latency_ms_sum).label("latency_ms_sum"),
-)
+def _summed(source: Any) -> tuple[Any, ...]:
+    return tuple(
+        func.sum(getattr(source, name)).label(name)
+        for name in (
+            "requests",
+            "errors",
+            "prompt_tokens",
+            "completion_tokens",
+            "cost_nanos",
+            "latency_ms_sum",
+        )
+    )
 
 
 def bucket_of(hour: datetime, bucket: str) -> datetime:
@@ -95,13 +112,14 @@ async def stats(
     group_by: str | None,
 ) -> dict[str, Any]:
     """Totals, a time series in hour or day buckets (UTC), and per-group totals and series."""
-    group_column = GROUPS[group_by] if group_by else None
-    columns: list[Any] = [UsageHourly.hour, *_SUMMED]
-    keys: list[Any] = [UsageHourly.hour]
-    if group_column is not None:
-        columns.append(group_column.label("group"))
-        keys.append(group_column)
-    rows = await session.execute(select(*columns).where(*_where(scope, since, until)).group_by(*keys))
+    source = scope.source(group_by)
+    grouped = group_column(source, group_by) if group_by else None
+    columns: list[Any] = [source.hour, *_summed(source)]
+    keys: list[Any] = [source.hour]
+    if grouped is not None:
+        columns.append(grouped.label("group"))
+        keys.append(grouped)
+    rows = await session.execute(select(*columns).where(*_where(source, scope, since, until)).group_by(*keys))
     total = Totals()
     series: dict[datetime, Totals] = defaultdict(Totals)
     groups: dict[Any, Totals] = defaultdict(Totals)
@@ -110,7 +128,7 @@ async def stats(
         moment = bucket_of(row.hour, bucket)
         total.add(row)
         series[moment].add(row)
-        if group_column is not None:
+        if grouped is not None:
             groups[row.group].add(row)
             group_series[row.group][moment].add(row)
     result: dict[str, Any] = {
@@ -120,7 +138,7 @@ async def stats(
         "totals": total.document(),
         "series": [{"time": t.isoformat(), **series[t].document()} for t in sorted(series)],
     }
-    if group_column is not None:
+    if grouped is not None:
         ordered = sorted(groups, key=lambda g: -groups[g].cost_nanos)
         result["groups"] = [
             {
@@ -136,10 +154,14 @@ async def stats(
 
 
 async def period_totals(
-    session: AsyncSession, scope: Scope, column: Any, since: datetime, until: datetime
+    session: AsyncSession, scope: Scope, group_by: str, since: datetime, until: datetime
 ) -> dict[Any, Totals]:
+    source = scope.source(group_by)
+    column = group_column(source, group_by)
     rows = await session.execute(
-        select(column.label("group"), *_SUMMED).where(*_where(scope, since, until)).group_by(column)
+        select(column.label("group"), *_summed(source))
+        .where(*_where(source, scope, since, until))
+        .group_by(column)
     )
     totals: dict[Any, Totals] = defaultdict(Totals)
     for row in rows:
@@ -181,8 +203,8 @@ async def rankings(
     until = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     since, before = until - length, until - 2 * length
     everyone = Scope(user_id=None)
-    current = await period_totals(session, everyone, UsageHourly.model_slug, since, until)
-    previous = await period_totals(session, everyone, UsageHourly.model_slug, before, since)
+    current = await period_totals(session, everyone, "model", since, until)
+    previous = await period_totals(session, everyone, "model", before, since)
     metric = "tokens" if by == "growth" else by
     grand = sum(measure(t, metric) for t in current.values())
 
@@ -217,17 +239,18 @@ async def rankings(
     authors: dict[str, int] = defaultdict(int)
     for model, totals in current.items():
         authors[model.split("/", 1)[0]] += measure(totals, metric)
-    providers = await period_totals(session, everyone, UsageHourly.provider, since, until)
+    providers = await period_totals(session, everyone, "provider", since, until)
     provider_values = {p: measure(t, metric) for p, t in providers.items() if p}
     provider_total = sum(provider_values.values())
     daily = await session.execute(
-        select(UsageHourly.hour, UsageHourly.model_slug, *_SUMMED)
-        .where(*_where(everyone, since, until), UsageHourly.model_slug.in_(top))
-        .group_by(UsageHourly.hour, UsageHourly.model_slug)
+        select(ModelStats.hour, ModelStats.model_slug, *_summed(ModelStats))
+        .where(*_where(ModelStats, everyone, since, until), ModelStats.model_slug.in_(top))
+        .group_by(ModelStats.hour, ModelStats.model_slug)
     )
     series: dict[str, dict[datetime, Totals]] = defaultdict(lambda: defaultdict(Totals))
     for row in daily:
         series[row.model_slug][bucket_of(row.hour, "day")].add(row)
+    today = bucket_of(until - timedelta(hours=1), "day")
     return {
         "by": by,
         "period": period,
@@ -238,8 +261,9 @@ async def rankings(
             {
                 **entry(m),
                 "rank": i + 1,
+                # The last day is still under way: `partial` lets a chart mark it.
                 "daily": [
-                    {"date": d.date().isoformat(), "value": shown(measure(t, metric))}
+                    {"date": d.date().isoformat(), "value": shown(measure(t, metric)), "partial": d == today}
                     for d, t in sorted(series[m].items())
                 ],
             }
@@ -259,6 +283,96 @@ async def rankings(
             for p, v in sorted(provider_values.items(), key=lambda item: -item[1])
             if v > 0
         ][:limit],
+        "apps": await top_apps(session, since, until, limit),
+    }
+
+
+async def top_apps(
+    session: AsyncSession, since: datetime, until: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """Apps (identified by `HTTP-Referer`, else `X-Title`) by tokens in the period."""
+    tokens = func.sum(AppUsageHourly.prompt_tokens + AppUsageHourly.completion_tokens)
+    rows = await session.execute(
+        select(
+            AppUsageHourly.app,
+            func.max(AppUsageHourly.title).label("title"),
+            tokens.label("tokens"),
+            func.sum(AppUsageHourly.requests).label("requests"),
+        )
+        .where(AppUsageHourly.hour >= since, AppUsageHourly.hour < until)
+        .group_by(AppUsageHourly.app)
+        .order_by(tokens.desc(), AppUsageHourly.app)
+        .limit(limit)
+    )
+    return [
+        {
+            "app": row.app,
+            "title": row.title,
+            "tokens": int(row.tokens or 0),
+            "requests": int(row.requests or 0),
+        }
+        for row in rows
+    ]
+
+
+QUANTILES = (0.5, 0.9, 0.99)
+METRICS = ("latency_ms", "ttft_ms", "throughput")  # throughput in tokens per second
+
+
+async def model_daily(
+    session: AsyncSession, model: str, *, since: datetime, until: datetime
+) -> dict[str, Any]:
+    """One model's figures per UTC day and provider: requests, tokens, errors, spend, and latency, time to
+    first token and throughput percentiles from the day histograms."""
+    rows = await session.execute(
+        select(ModelStats.hour, ModelStats.provider, *_summed(ModelStats))
+        .where(*_where(ModelStats, Scope(user_id=None, model=model), since, until))
+        .group_by(ModelStats.hour, ModelStats.provider)
+    )
+    days: dict[tuple[datetime, str], Totals] = defaultdict(Totals)
+    for row in rows:
+        days[(bucket_of(row.hour, "day"), row.provider)].add(row)
+    buckets = await session.execute(
+        select(ModelHistogram.day, ModelHistogram.provider, ModelHistogram.metric, ModelHistogram.bucket,
+               ModelHistogram.count)
+        .where(ModelHistogram.model_slug == model, ModelHistogram.day >= bucket_of(since, "day"),
+               ModelHistogram.day < until)
+    )  # fmt: skip
+    counts: dict[tuple[datetime, str, str], dict[int, int]] = defaultdict(dict)
+    overall: dict[tuple[str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for day, provider, metric, bucket, count in buckets:
+        counts[(day, provider, metric)][bucket] = int(count)
+        overall[(provider, metric)][bucket] += int(count)
+
+    def figures(histograms: Any) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for metric in METRICS:
+            values = histogram.percentiles(histograms(metric), QUANTILES)
+            for q, value in values.items():
+                result[f"{metric}_p{round(q * 100)}"] = None if value is None else round(value, 1)
+        return result
+
+    providers = sorted({p for _, p in days} | {p for p, _ in overall})
+    return {
+        "model": model,
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "providers": [
+            {
+                "provider": p or None,
+                **figures(lambda m, p=p: overall.get((p, m), {})),
+                "daily": [
+                    {
+                        "date": d.date().isoformat(),
+                        **t.document(),
+                        **figures(lambda m, d=d, p=p: counts.get((d, p, m), {})),
+                    }
+                    for (d, provider), t in sorted(days.items())
+                    if provider == p
+                ],
+            }
+            for p in providers
+        ],
     }
 
 
@@ -266,17 +380,18 @@ async def daily_activity(
     session: AsyncSession, scope: Scope, *, since: datetime, until: datetime
 ) -> list[dict[str, Any]]:
     """OpenRouter's `/activity` rows: per UTC day, model and provider."""
+    source = scope.source()
     rows = await session.execute(
         select(
-            UsageHourly.hour,
-            UsageHourly.model_slug,
-            UsageHourly.provider,
-            *_SUMMED,
-            func.sum(UsageHourly.reasoning_tokens).label("reasoning_tokens"),
-            func.sum(UsageHourly.cached_tokens).label("cached_tokens"),
+            source.hour,
+            source.model_slug,
+            source.provider,
+            *_summed(source),
+            func.sum(source.reasoning_tokens).label("reasoning_tokens"),
+            func.sum(source.cached_tokens).label("cached_tokens"),
         )
-        .where(*_where(scope, since, until))
-        .group_by(UsageHourly.hour, UsageHourly.model_slug, UsageHourly.provider)
+        .where(*_where(source, scope, since, until))
+        .group_by(source.hour, source.model_slug, source.provider)
     )
     days: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in rows:

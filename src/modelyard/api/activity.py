@@ -159,7 +159,7 @@ async def activity_analysis(
     scope = stats.Scope(_scope(caller, user_id, everyone))
     async with gateway.sessions() as session:
         current = await stats.stats(session, scope, since=start, until=end, bucket="day", group_by=group_by)
-        previous = await stats.period_totals(session, scope, stats.GROUPS[group_by], before, start)
+        previous = await stats.period_totals(session, scope, group_by, before, start)
     field = {"tokens": "tokens", "spend": "spend", "requests": "requests"}[metric]
     groups = []
     for group in current.get("groups", []):
@@ -187,6 +187,24 @@ async def model_rankings(
 ) -> dict[str, Any]:
     async with gateway.sessions() as session:
         data = await stats.rankings(session, by=by, period=period, now=utcnow(), limit=limit)
+    return {"data": data}
+
+
+@openrouter_router.get(
+    "/api/v1/models/{author}/{slug}/stats", summary="A model's daily usage, latency and throughput (public)"
+)
+async def model_stats(
+    gateway: GatewayDep, author: str, slug: str, days: Annotated[int, Query(ge=1, le=MAX_STATS_DAYS)] = 30
+) -> dict[str, Any]:
+    """Everyone's requests per UTC day and provider over the last `days` days (today included, partial), with
+    p50/p90/p99 latency, time to first token and tokens per second of successful requests."""
+    model = f"{author}/{slug}"
+    if model not in gateway.cache.catalog.by_slug:
+        raise AppError(404, f"Model {model} does not exist", metadata={"error_type": "not_found"})
+    end = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    start = (end - timedelta(days=days)).replace(hour=0)
+    async with gateway.sessions() as session:
+        data = await stats.model_daily(session, model, since=start, until=end)
     return {"data": data}
 
 

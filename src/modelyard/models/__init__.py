@@ -10,11 +10,12 @@ from modelyard.models.keys import ApiKey
 from modelyard.models.ledger import LedgerEntry, LedgerKind
 from modelyard.models.pricing import PriceAudit, PricingSetting
 from modelyard.models.request_logs import RequestLog
-from modelyard.models.rollups import UsageHourly
+from modelyard.models.rollups import AppUsageHourly, ModelHistogram, ModelStats, UsageHourly
 from modelyard.models.users import User, UserRole
 
 __all__ = [
     "ApiKey",
+    "AppUsageHourly",
     "AuthSession",
     "CatalogModel",
     "CatalogProvider",
@@ -26,7 +27,9 @@ __all__ = [
     "Invite",
     "LedgerEntry",
     "LedgerKind",
+    "ModelHistogram",
     "ModelPrice",
+    "ModelStats",
     "PriceAudit",
     "PricingSetting",
     "RedemptionCode",

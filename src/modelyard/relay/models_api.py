@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from modelyard.errors import AppError, bad_request
 from modelyard.kit.clock import utcnow
-from modelyard.models import UsageHourly
+from modelyard.models import ModelStats
 from modelyard.relay.cache import GatewayCache, pricing_document
 from modelyard.routing.health import HealthBook
 from modelyard.routing.planner import tag
@@ -86,19 +86,19 @@ class ModelsApi:
 
     async def _weekly_usage(self, sort: str | None) -> dict[str, tuple[int, int]]:
         """Requests and tokens per model over the last 7 days, for the popularity sorts; read from the
-        hourly rollups at most once a minute."""
+        site-wide hourly rollups at most once a minute."""
         if sort not in ("most-popular", "top-weekly") or self._sessions is None:
             return {}
         read_at, usage = self._usage
         if time.monotonic() - read_at < _USAGE_TTL_SECONDS:
             return usage
         since = utcnow() - timedelta(days=7)
-        tokens = func.sum(UsageHourly.prompt_tokens + UsageHourly.completion_tokens)
+        tokens = func.sum(ModelStats.prompt_tokens + ModelStats.completion_tokens)
         async with self._sessions() as session:
             rows = await session.execute(
-                select(UsageHourly.model_slug, func.sum(UsageHourly.requests - UsageHourly.errors), tokens)
-                .where(UsageHourly.hour >= since)
-                .group_by(UsageHourly.model_slug)
+                select(ModelStats.model_slug, func.sum(ModelStats.requests - ModelStats.errors), tokens)
+                .where(ModelStats.hour >= since)
+                .group_by(ModelStats.model_slug)
             )
             usage = {slug: (int(count or 0), int(total or 0)) for slug, count, total in rows}
         self._usage = (time.monotonic(), usage)

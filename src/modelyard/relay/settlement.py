@@ -134,7 +134,7 @@ class SettlementWriter:
             ledger.append_sync(connection, entries)
             connection.execute(insert(RequestLog), logs)
             # The rollups move with the records in one transaction, so statistics never drift from them.
-            rollups.apply_sync(connection, rollups.aggregate(logs))
+            rollups.fold_sync(connection, logs)
             if threshold is None or not entries:
                 return []
             return alerts.flag_low_balances_sync(connection, (e.user_id for e in entries), threshold)
