@@ -64,6 +64,47 @@ SELECT date_trunc('hour', created_at), user_id, api_key_id, model_slug, coalesce
 FROM request_logs GROUP BY 1, 2, 3, 4, 5
 """
 
+SITE_FOLDS = (
+    """
+INSERT INTO model_stats (hour, model_slug, provider, requests, errors, cancelled, prompt_tokens,
+    completion_tokens, reasoning_tokens, cached_tokens, cost_nanos, latency_ms_sum, ttft_ms_sum, ttft_count)
+SELECT hour, model_slug, provider, sum(requests), sum(errors), sum(cancelled), sum(prompt_tokens),
+       sum(completion_tokens), 0, 0, sum(cost_nanos), sum(latency_ms_sum), sum(ttft_ms_sum), sum(ttft_count)
+FROM usage_hourly GROUP BY 1, 2, 3
+""",
+    """
+INSERT INTO model_stats_daily (day, model_slug, provider, requests, errors, cancelled, prompt_tokens,
+    completion_tokens, reasoning_tokens, cached_tokens, cost_nanos, latency_ms_sum, ttft_ms_sum, ttft_count)
+SELECT date_trunc('day', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', model_slug, provider, sum(requests),
+       sum(errors), sum(cancelled), sum(prompt_tokens), sum(completion_tokens), 0, 0, sum(cost_nanos),
+       sum(latency_ms_sum), sum(ttft_ms_sum), sum(ttft_count)
+FROM model_stats GROUP BY 1, 2, 3
+""",
+    # The same buckets as modelyard.activity.histogram: floor(4 * log2(1 + value)).
+    """
+INSERT INTO model_histograms (day, model_slug, provider, metric, bucket, count)
+SELECT date_trunc('day', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', model_slug,
+       coalesce(provider, ''), metric, floor(4 * log(2.0, (1 + value)::numeric)), count(*)
+FROM (SELECT created_at, model_slug, provider, 'latency_ms' AS metric, latency_ms::float AS value
+      FROM request_logs WHERE status = 'success'
+      UNION ALL
+      SELECT created_at, model_slug, provider, 'ttft_ms', ttft_ms::float
+      FROM request_logs WHERE status = 'success' AND ttft_ms IS NOT NULL
+      UNION ALL
+      SELECT created_at, model_slug, provider, 'throughput',
+             completion_tokens * 1000.0 / (latency_ms - ttft_ms)
+      FROM request_logs
+      WHERE status = 'success' AND completion_tokens > 0 AND latency_ms > ttft_ms) AS v
+GROUP BY 1, 2, 3, 4, 5
+""",
+    """
+INSERT INTO app_usage_hourly (hour, app, title, requests, prompt_tokens, completion_tokens, cost_nanos)
+SELECT date_trunc('hour', created_at), coalesce(app_referer, app_title), max(app_title), count(*),
+       coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0), sum(cost_nanos)
+FROM request_logs WHERE coalesce(app_referer, app_title) IS NOT NULL GROUP BY 1, 2
+""",
+)
+
 
 async def timed(label: str, work: Callable[[], Awaitable[Any]], results: list[tuple[str, str]]) -> Any:
     best = float("inf")
@@ -97,10 +138,27 @@ async def main(rows: int, admin_url: str) -> None:
                 )  # fmt: skip
         async with engine.begin() as conn:
             await conn.execute(text(FOLD))
+            for fold in SITE_FOLDS:
+                await conn.execute(text(fold))
             await conn.execute(text("ANALYZE"))
-            hourly = (await conn.execute(text("SELECT count(*) FROM usage_hourly"))).scalar_one()
+            counts = [
+                (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()  # noqa: S608
+                for table in (
+                    "usage_hourly",
+                    "model_stats",
+                    "model_stats_daily",
+                    "model_histograms",
+                    "app_usage_hourly",
+                )
+            ]
         results.append(("generate records + fold rollups", f"{time.perf_counter() - started:.0f} s"))
-        results.append(("records / rollup rows", f"{rows:,} / {hourly:,}"))
+        results.append(
+            (
+                "records / rows of usage_hourly, model_stats, model_stats_daily, model_histograms, "
+                "app_usage_hourly",
+                f"{rows:,} / " + ", ".join(f"{c:,}" for c in counts),
+            )
+        )
         sessions = session_factory(engine)
         now = utcnow()
         user = stats.Scope(user_id=42)
@@ -124,8 +182,17 @@ async def main(rows: int, admin_url: str) -> None:
 
         await timed("stats: one user, 30 days by model per day", user_stats, results)
         await timed("stats: everyone, 30 days by provider per day", all_stats, results)
+        await timed("rankings: day", lambda: ranking("day"), results)
         await timed("rankings: week", lambda: ranking("week"), results)
         await timed("rankings: month", lambda: ranking("month"), results)
+
+        async def model_page() -> Any:
+            async with sessions() as s:
+                return await stats.model_daily(
+                    s, "author-1/model-13", since=now - timedelta(days=30), until=now
+                )
+
+        await timed("model stats: one model, 30 days, per provider with percentiles", model_page, results)
         where = records.LogFilter(user_id=42)
         holder: dict[str, Any] = {}
 

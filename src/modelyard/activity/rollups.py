@@ -1,7 +1,8 @@
 """Rollups of generation records, folded in the settlement batch's transaction: `usage_hourly` (hour, user,
-key, model, provider) for a user's statistics; `model_stats` (hour, model, provider), `model_histograms` (day,
-model, provider, metric, bucket) and `app_usage_hourly` (hour, app) for everyone's. One upsert per row the
-batch touches, so statistics never scan the raw records and never drift from them."""
+key, model, provider) for a user's statistics; for everyone's, `model_stats` (hour, model, provider), its
+daily sums `model_stats_daily`, `model_histograms` (day, model, provider, metric, bucket) and
+`app_usage_hourly` (hour, app). One upsert per row the batch touches, so statistics never scan the raw
+records and never drift from them."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from modelyard.activity import histogram
-from modelyard.models.rollups import AppUsageHourly, ModelHistogram, ModelStats, UsageHourly
+from modelyard.models.rollups import AppUsageHourly, ModelHistogram, ModelStats, ModelStatsDaily, UsageHourly
 
 _SUMS = (
     "requests", "errors", "cancelled", "prompt_tokens", "completion_tokens", "reasoning_tokens",
@@ -26,6 +27,7 @@ _SUMS = (
 
 class SiteRows(NamedTuple):
     models: list[dict[str, Any]]
+    days: list[dict[str, Any]]
     histograms: list[dict[str, Any]]
     apps: list[dict[str, Any]]
 
@@ -136,7 +138,18 @@ def aggregate_site(records: Iterable[Mapping[str, Any]]) -> SiteRows:
         {"day": d, "model_slug": m, "provider": p, "metric": metric, "bucket": b, "count": n}
         for (d, m, p, metric, b), n in buckets.items()
     ]
-    return SiteRows(list(models.values()), histogram_rows, list(apps.values()))
+    days: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in models.values():
+        day = row["hour"].replace(hour=0)
+        key = (day, row["model_slug"], row["provider"])
+        total = days.get(key)
+        if total is None:
+            days[key] = {**row, "day": day}
+            del days[key]["hour"]
+        else:
+            for name in _SUMS:
+                total[name] += row[name]
+    return SiteRows(list(models.values()), list(days.values()), histogram_rows, list(apps.values()))
 
 
 def apply_site_sync(connection: Connection, rows: SiteRows) -> None:
@@ -150,6 +163,16 @@ def apply_site_sync(connection: Connection, rows: SiteRows) -> None:
                 set_={name: table.c[name] + statement.excluded[name] for name in _SUMS},
             ),
             rows.models,
+        )
+    if rows.days:
+        table = ModelStatsDaily.__table__
+        statement = insert(ModelStatsDaily)
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=["day", "model_slug", "provider"],
+                set_={name: table.c[name] + statement.excluded[name] for name in _SUMS},
+            ),
+            rows.days,
         )
     if rows.histograms:
         statement = insert(ModelHistogram)

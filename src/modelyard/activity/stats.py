@@ -1,7 +1,8 @@
 """Statistics and rankings from the rollups (never from raw records): totals and time series for a user, a
 key or everyone, the public rankings of models, authors, providers and apps, and a model's daily figures with
 latency and throughput percentiles. A user's or key's figures read `usage_hourly`; everyone's read
-`model_stats`, which has one row per hour, model and provider however many users there are."""
+`model_stats`, which has one row per hour, model and provider however many users there are, and for whole UTC
+days inside a range its daily sums, `model_stats_daily`."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from modelyard.activity import histogram
 from modelyard.kit.money import nanos_to_usd_str
-from modelyard.models import AppUsageHourly, ModelHistogram, ModelStats, UsageHourly
+from modelyard.models import AppUsageHourly, ModelHistogram, ModelStats, ModelStatsDaily, UsageHourly
 
 GROUP_NAMES = ("model", "provider", "key")
 PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
@@ -35,6 +36,27 @@ class Scope:
         if self.user_id is None and self.key_id is None and group_by != "key":
             return ModelStats
         return UsageHourly
+
+
+def spans(
+    source: Any, since: datetime, until: datetime, bucket: str = "day"
+) -> list[tuple[Any, datetime, datetime]]:
+    """Where to read [since, until): everyone's whole UTC days from the daily rollup and the hours at either
+    end from the hourly one (unless the figures are wanted per hour); anything else from `source` itself."""
+    if source is not ModelStats or bucket == "hour":
+        return [(source, since, until)]
+    first = bucket_of(since, "day")
+    if first < since:
+        first += timedelta(days=1)
+    last = bucket_of(until, "day")
+    if first >= last:
+        return [(ModelStats, since, until)]
+    parts: list[tuple[Any, datetime, datetime]] = [(ModelStatsDaily, first, last)]
+    if since < first:
+        parts.append((ModelStats, since, first))
+    if last < until:
+        parts.append((ModelStats, last, until))
+    return parts
 
 
 def group_column(source: Any, group_by: str) -> Any:
@@ -98,7 +120,8 @@ def _summed(source: Any) -> tuple[Any, ...]:
     )
 
 
-def bucket_of(hour: datetime, bucket: str) -> datetime:
+def bucket_of(moment: datetime, bucket: str) -> datetime:
+    hour = moment.replace(minute=0, second=0, microsecond=0)
     return hour if bucket == "hour" else hour.replace(hour=0)
 
 
@@ -112,14 +135,16 @@ async def stats(
     group_by: str | None,
 ) -> dict[str, Any]:
     """Totals, a time series in hour or day buckets (UTC), and per-group totals and series."""
-    source = scope.source(group_by)
-    grouped = group_column(source, group_by) if group_by else None
-    columns: list[Any] = [source.hour, *_summed(source)]
-    keys: list[Any] = [source.hour]
-    if grouped is not None:
-        columns.append(grouped.label("group"))
-        keys.append(grouped)
-    rows = await session.execute(select(*columns).where(*_where(source, scope, since, until)).group_by(*keys))
+    rows: list[Any] = []
+    for source, start, end in spans(scope.source(group_by), since, until, bucket):
+        grouped = group_column(source, group_by) if group_by else None
+        columns: list[Any] = [source.hour.label("hour"), *_summed(source)]
+        keys: list[Any] = [source.hour]
+        if grouped is not None:
+            columns.append(grouped.label("group"))
+            keys.append(grouped)
+        query = select(*columns).where(*_where(source, scope, start, end)).group_by(*keys)
+        rows.extend(await session.execute(query))
     total = Totals()
     series: dict[datetime, Totals] = defaultdict(Totals)
     groups: dict[Any, Totals] = defaultdict(Totals)
@@ -128,7 +153,7 @@ async def stats(
         moment = bucket_of(row.hour, bucket)
         total.add(row)
         series[moment].add(row)
-        if grouped is not None:
+        if group_by is not None:
             groups[row.group].add(row)
             group_series[row.group][moment].add(row)
     result: dict[str, Any] = {
@@ -138,7 +163,7 @@ async def stats(
         "totals": total.document(),
         "series": [{"time": t.isoformat(), **series[t].document()} for t in sorted(series)],
     }
-    if grouped is not None:
+    if group_by is not None:
         ordered = sorted(groups, key=lambda g: -groups[g].cost_nanos)
         result["groups"] = [
             {
@@ -156,16 +181,16 @@ async def stats(
 async def period_totals(
     session: AsyncSession, scope: Scope, group_by: str, since: datetime, until: datetime
 ) -> dict[Any, Totals]:
-    source = scope.source(group_by)
-    column = group_column(source, group_by)
-    rows = await session.execute(
-        select(column.label("group"), *_summed(source))
-        .where(*_where(source, scope, since, until))
-        .group_by(column)
-    )
     totals: dict[Any, Totals] = defaultdict(Totals)
-    for row in rows:
-        totals[row.group].add(row)
+    for source, start, end in spans(scope.source(group_by), since, until):
+        column = group_column(source, group_by)
+        rows = await session.execute(
+            select(column.label("group"), *_summed(source))
+            .where(*_where(source, scope, start, end))
+            .group_by(column)
+        )
+        for row in rows:
+            totals[row.group].add(row)
     return totals
 
 
@@ -242,14 +267,15 @@ async def rankings(
     providers = await period_totals(session, everyone, "provider", since, until)
     provider_values = {p: measure(t, metric) for p, t in providers.items() if p}
     provider_total = sum(provider_values.values())
-    daily = await session.execute(
-        select(ModelStats.hour, ModelStats.model_slug, *_summed(ModelStats))
-        .where(*_where(ModelStats, everyone, since, until), ModelStats.model_slug.in_(top))
-        .group_by(ModelStats.hour, ModelStats.model_slug)
-    )
     series: dict[str, dict[datetime, Totals]] = defaultdict(lambda: defaultdict(Totals))
-    for row in daily:
-        series[row.model_slug][bucket_of(row.hour, "day")].add(row)
+    for source, start, end in spans(ModelStats, since, until):
+        daily = await session.execute(
+            select(source.hour.label("hour"), source.model_slug, *_summed(source))
+            .where(*_where(source, everyone, start, end), source.model_slug.in_(top))
+            .group_by(source.hour, source.model_slug)
+        )
+        for row in daily:
+            series[row.model_slug][bucket_of(row.hour, "day")].add(row)
     today = bucket_of(until - timedelta(hours=1), "day")
     return {
         "by": by,
@@ -324,14 +350,15 @@ async def model_daily(
 ) -> dict[str, Any]:
     """One model's figures per UTC day and provider: requests, tokens, errors, spend, and latency, time to
     first token and throughput percentiles from the day histograms."""
-    rows = await session.execute(
-        select(ModelStats.hour, ModelStats.provider, *_summed(ModelStats))
-        .where(*_where(ModelStats, Scope(user_id=None, model=model), since, until))
-        .group_by(ModelStats.hour, ModelStats.provider)
-    )
     days: dict[tuple[datetime, str], Totals] = defaultdict(Totals)
-    for row in rows:
-        days[(bucket_of(row.hour, "day"), row.provider)].add(row)
+    for source, start, end in spans(ModelStats, since, until):
+        rows = await session.execute(
+            select(source.hour.label("hour"), source.provider, *_summed(source))
+            .where(*_where(source, Scope(user_id=None, model=model), start, end))
+            .group_by(source.hour, source.provider)
+        )
+        for row in rows:
+            days[(bucket_of(row.hour, "day"), row.provider)].add(row)
     buckets = await session.execute(
         select(ModelHistogram.day, ModelHistogram.provider, ModelHistogram.metric, ModelHistogram.bucket,
                ModelHistogram.count)

@@ -10,7 +10,7 @@ from modelyard.models.keys import ApiKey
 from modelyard.models.ledger import LedgerEntry, LedgerKind
 from modelyard.models.pricing import PriceAudit, PricingSetting
 from modelyard.models.request_logs import RequestLog
-from modelyard.models.rollups import AppUsageHourly, ModelHistogram, ModelStats, UsageHourly
+from modelyard.models.rollups import AppUsageHourly, ModelHistogram, ModelStats, ModelStatsDaily, UsageHourly
 from modelyard.models.users import User, UserRole
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "ModelHistogram",
     "ModelPrice",
     "ModelStats",
+    "ModelStatsDaily",
     "PriceAudit",
     "PricingSetting",
     "RedemptionCode",

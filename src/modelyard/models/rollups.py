@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, synonym
 
 from modelyard.db.base import Base, UTCDateTime
 
@@ -50,12 +50,26 @@ class ModelStats(RequestSums, Base):
     provider: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
+class ModelStatsDaily(RequestSums, Base):
+    """`model_stats` summed per UTC day: a month of rankings reads 30 rows per model and provider, not 720."""
+
+    __tablename__ = "model_stats_daily"
+
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    model_slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # Queries written for the hourly rollups read this one unchanged.
+    hour = synonym("day")
+
+
 class ModelHistogram(Base):
     """Per UTC day, model and provider: how many requests fell in each logarithmic bucket of latency, time to
     first token and throughput. Counts add up incrementally, so percentiles over any range of days come from
     summing buckets (within one bucket's width, about 19 %) without keeping the raw records."""
 
     __tablename__ = "model_histograms"
+    # A model's page reads one model's days.
+    __table_args__ = (Index("ix_model_histograms_model_day", "model_slug", "day"),)
 
     day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     model_slug: Mapped[str] = mapped_column(String(200), primary_key=True)
