@@ -99,14 +99,14 @@ async def put_alerts(
     given = body.model_fields_set
     changes: dict[str, Any] = {}
     if "threshold" in given:
-        changes["threshold_nanos"] = None if body.threshold is None else _threshold(body.threshold)
+        changes["threshold_nanos"] = None if body.threshold is None else parse_threshold(body.threshold)
     if "email" in given:
-        changes["email"] = None if body.email is None else _email(body.email)
+        changes["email"] = None if body.email is None else parse_email(body.email)
     if "webhook_url" in given:
         changes["webhook_url"] = (
             None
             if body.webhook_url is None
-            else _webhook_url(body.webhook_url, gateway.notifier.allow_private_webhooks)
+            else parse_webhook_url(body.webhook_url, gateway.notifier.allow_private_webhooks)
         )
     async with gateway.sessions() as session, session.begin():
         updated = await alerts.update_settings(
@@ -152,7 +152,7 @@ async def test_alerts(principal: ApiKeyPrincipal, gateway: GatewayDep) -> AlertT
     )
 
 
-def _threshold(value: object) -> int:
+def parse_threshold(value: object) -> int:
     problem = bad_request(
         '`threshold` must be a USD amount of at least 0 such as "5" or "2.50" (at most 9 decimals), or null '
         "for the server's default",
@@ -169,7 +169,7 @@ def _threshold(value: object) -> int:
     return nanos
 
 
-def _email(value: str) -> str:
+def parse_email(value: str) -> str:
     value = value.strip()
     if len(value) > MAX_EMAIL or not _EMAIL.fullmatch(value):
         raise bad_request(
@@ -179,7 +179,7 @@ def _email(value: str) -> str:
     return value
 
 
-def _webhook_url(value: str, allow_private: bool) -> str:
+def parse_webhook_url(value: str, allow_private: bool) -> str:
     value = value.strip()
     problem = bad_request(
         "`webhook_url` must be an http:// or https:// URL with a host, or null for no webhook",

@@ -309,15 +309,15 @@ def _alert_changes(body: alerts_api.AlertSettingsIn, gateway: Gateway) -> dict[s
     try:
         if "threshold" in given:
             changes["threshold_nanos"] = (
-                None if body.threshold is None else alerts_api._threshold(body.threshold)
+                None if body.threshold is None else alerts_api.parse_threshold(body.threshold)
             )
         if "email" in given:
-            changes["email"] = None if body.email is None else alerts_api._email(body.email)
+            changes["email"] = None if body.email is None else alerts_api.parse_email(body.email)
         if "webhook_url" in given:
             changes["webhook_url"] = (
                 None
                 if body.webhook_url is None
-                else alerts_api._webhook_url(body.webhook_url, gateway.notifier.allow_private_webhooks)
+                else alerts_api.parse_webhook_url(body.webhook_url, gateway.notifier.allow_private_webhooks)
             )
     except AppError as exc:
         metadata = dict(exc.metadata or {})
