@@ -200,3 +200,30 @@ def test_a_code_is_never_redeemed_more_often_than_allowed(api: Api) -> None:
     )
     assert tuple(total[0]) == (3, 3_000_000_000)
     api.cli("ledger", "verify")
+
+
+def test_admins_see_each_batch_and_who_redeemed_its_codes(api: Api) -> None:
+    older = api.call("POST", "/api/admin/codes", api.admin_key, json={"count": 1, "amount": "1"}).json()
+    made = api.call(
+        "POST", "/api/admin/codes", api.admin_key, json={"count": 2, "amount": "0.75", "max_uses": 2}
+    ).json()
+    users = [api.cli.create_user_with_key(f"batch-user-{i}@example.com") for i in range(3)]
+    for key, code in zip(users, [made["codes"][0], made["codes"][0], made["codes"][1]], strict=True):
+        assert api.call("POST", "/api/balance/redeem", key, json={"code": code}).status_code == 200
+
+    page = api.call("GET", "/api/admin/codes", api.admin_key, params={"limit": 1}).json()
+    (newest,) = page["data"]
+    assert newest["batch"] == made["batch"] and page["next_cursor"] == made["batch"]
+    assert (newest["codes"], newest["amount"], newest["max_uses"], newest["uses"]) == (2, "0.75", 2, 3)
+    following = api.call("GET", "/api/admin/codes", api.admin_key, params={"before": page["next_cursor"]})
+    assert following.json()["data"][0]["batch"] == older["batch"]
+
+    detail = api.call("GET", f"/api/admin/codes/{made['batch']}", api.admin_key).json()
+    assert [c["label"] for c in detail] == [c[:7] for c in made["codes"]]
+    assert [[r["email"] for r in c["redemptions"]] for c in detail] == [
+        ["batch-user-0@example.com", "batch-user-1@example.com"], ["batch-user-2@example.com"],
+    ]  # fmt: skip
+    # The codes themselves are nowhere in the answer: only their labels.
+    assert not any(code in str(detail) for code in made["codes"])
+    assert api.call("GET", "/api/admin/codes/batch-nope", api.admin_key).status_code == 404
+    assert api.call("GET", "/api/admin/codes", users[0]).status_code == 403

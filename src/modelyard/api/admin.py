@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
 
 from modelyard.api.deps import AdminPrincipal, GatewayDep
@@ -72,6 +73,74 @@ async def create_codes(body: CodesIn, admin: AdminPrincipal, gateway: GatewayDep
         max_uses=body.max_uses,
         expires_at=body.expires_at,
     )
+
+
+class CodeBatchOut(BaseModel):
+    batch: str
+    codes: int
+    amount: str = Field(description="USD per redemption")
+    max_uses: int = Field(description="Per code")
+    uses: int = Field(description="Redemptions of all the batch's codes")
+    expires_at: datetime | None
+    created_at: datetime
+
+
+class CodeBatchPage(BaseModel):
+    data: list[CodeBatchOut]
+    next_cursor: str | None = Field(description="Pass as `before` for the next (older) page")
+
+
+class RedemptionOut(BaseModel):
+    user_id: int
+    email: str
+    redeemed_at: datetime
+
+
+class CodeUseOut(BaseModel):
+    label: str = Field(description="The code's first characters (codes are stored hashed)")
+    uses: int
+    max_uses: int
+    redemptions: list[RedemptionOut]
+
+
+@router.get("/api/admin/codes", response_model=CodeBatchPage, summary="Redemption-code batches and their use")
+async def list_code_batches(
+    admin: AdminPrincipal,
+    gateway: GatewayDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    before: Annotated[
+        str | None, Query(max_length=64, description="next_cursor of the previous page")
+    ] = None,
+) -> CodeBatchPage:
+    async with gateway.sessions() as session:
+        batches = await codes.list_batches(session, limit=limit + 1, before=before)
+    page = [
+        CodeBatchOut(
+            batch=b.batch, codes=b.codes, amount=nanos_to_usd_str(b.amount_nanos), max_uses=b.max_uses,
+            uses=b.uses, expires_at=b.expires_at, created_at=b.created_at,
+        )
+        for b in batches[:limit]
+    ]  # fmt: skip
+    return CodeBatchPage(data=page, next_cursor=page[-1].batch if len(batches) > limit else None)
+
+
+@router.get(
+    "/api/admin/codes/{batch}",
+    response_model=list[CodeUseOut],
+    summary="A batch's codes and who redeemed them",
+)
+async def get_code_batch(batch: str, admin: AdminPrincipal, gateway: GatewayDep) -> list[CodeUseOut]:
+    async with gateway.sessions() as session:
+        uses = await codes.batch_codes(session, batch)
+    if not uses:
+        raise AppError(404, f"No batch {batch}", metadata={"error_type": "not_found"})
+    return [
+        CodeUseOut(
+            label=u.label, uses=u.uses, max_uses=u.max_uses,
+            redemptions=[RedemptionOut(user_id=i, email=e, redeemed_at=at) for i, e, at in u.redeemed_by],
+        )
+        for u in uses
+    ]  # fmt: skip
 
 
 class CatalogSyncIn(BaseModel):

@@ -9,13 +9,13 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from modelyard.billing import ledger
 from modelyard.kit.clock import utcnow
-from modelyard.models import CodeRedemption, LedgerKind, RedemptionCode
+from modelyard.models import CodeRedemption, LedgerKind, RedemptionCode, User
 
 # Crockford's base32 without look-alikes: codes are read aloud and typed by hand.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -171,3 +171,71 @@ class FailureLimiter:
 
     def failed(self, user_id: int, now: float | None = None) -> None:
         self._failures[user_id].append(time.monotonic() if now is None else now)
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSummary:
+    batch: str
+    codes: int
+    amount_nanos: int
+    max_uses: int
+    uses: int
+    expires_at: datetime | None
+    created_at: datetime
+
+
+async def list_batches(session: AsyncSession, *, limit: int, before: str | None = None) -> list[BatchSummary]:
+    """Batches newest first (a batch's codes share its amount, uses cap and expiry)."""
+    query = (
+        select(
+            RedemptionCode.batch,
+            func.count(RedemptionCode.id),
+            func.max(RedemptionCode.amount_nanos),
+            func.max(RedemptionCode.max_uses),
+            func.sum(RedemptionCode.uses),
+            func.max(RedemptionCode.expires_at),
+            func.min(RedemptionCode.created_at).label("created"),
+        )
+        .group_by(RedemptionCode.batch)
+        .order_by(func.min(RedemptionCode.created_at).desc(), RedemptionCode.batch.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        started = select(func.min(RedemptionCode.created_at)).where(RedemptionCode.batch == before)
+        query = query.having(func.min(RedemptionCode.created_at) < started.scalar_subquery())
+    rows = await session.execute(query)
+    return [
+        BatchSummary(batch, int(count), int(amount), int(max_uses), int(uses or 0), expires, created)
+        for batch, count, amount, max_uses, uses, expires, created in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CodeUse:
+    label: str
+    uses: int
+    max_uses: int
+    redeemed_by: list[tuple[int, str, datetime]]  # user id, email, when
+
+
+async def batch_codes(session: AsyncSession, batch: str) -> list[CodeUse]:
+    """A batch's codes (by label: the codes themselves are stored only hashed) and who redeemed each."""
+    codes = (
+        await session.execute(
+            select(RedemptionCode).where(RedemptionCode.batch == batch).order_by(RedemptionCode.id)
+        )
+    ).scalars()
+    by_id = {code.id: CodeUse(code.label, code.uses, code.max_uses, []) for code in codes}
+    if by_id:
+        rows = await session.execute(
+            select(CodeRedemption.code_id, User.id, User.email, CodeRedemption.created_at)
+            .join(User, User.id == CodeRedemption.user_id)
+            .where(CodeRedemption.code_id.in_(by_id))
+            .order_by(CodeRedemption.created_at)
+        )
+        for code_id, user_id, email, at in rows:
+            by_id[code_id].redeemed_by.append((user_id, email, at))
+    return list(by_id.values())
