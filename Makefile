@@ -1,10 +1,18 @@
-# `make run` and `make test` work on a fresh machine with Python >= 3.11: they build .venv first.
+# `make run` and `make test` work on a fresh machine with Python >= 3.11: they build .venv first. The web app
+# (web/, Node.js >= 20.19 with npm) is built into src/modelyard/static/ when npm is there.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NPM ?= npm
+WEB := web
+# `npm ci` writes this file last: node_modules is complete and as new as it.
+WEB_DEPS := $(WEB)/node_modules/.package-lock.json
+STATIC_INDEX := src/modelyard/static/index.html
+# What `make run` rebuilds the web app for, when any of it is newer than the build.
+WEB_SOURCES := $(WEB)/src $(WEB)/index.html $(WEB)/package-lock.json
 
-.PHONY: install run test lint typecheck pytest bench-setup clean
+.PHONY: install run test lint typecheck pytest web web-deps web-test openapi bench-setup clean lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Modelyard needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -15,8 +23,35 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
+# Builds the web app first when its build is missing or older than its sources; without npm (or when the
+# build fails) it says so and serves the API alone.
 run: install
+	@if [ ! -f $(STATIC_INDEX) ] || [ -n "$$(find $(WEB_SOURCES) -type f -newer $(STATIC_INDEX) 2>/dev/null | head -1)" ]; then \
+		if command -v $(NPM) >/dev/null 2>&1; then \
+			$(MAKE) --no-print-directory web || echo "warning: the web app did not build; serving the API only"; \
+		else \
+			echo "warning: npm not found, so the web app is not built (install Node.js >= 20.19, then make web); serving the API only"; \
+		fi; \
+	fi
 	$(BIN)/modelyard serve
+
+$(WEB_DEPS): $(WEB)/package-lock.json
+	cd $(WEB) && $(NPM) ci
+	@touch $@
+
+web-deps: $(WEB_DEPS)
+
+# The build checks first that web/src/api/schema.d.ts matches web/openapi.json (npm's prebuild).
+web: $(WEB_DEPS)
+	cd $(WEB) && $(NPM) run build
+
+web-test: web
+	cd $(WEB) && $(NPM) run --silent test:ci
+
+# After an API change: the OpenAPI document the web app's types come from, then the types.
+openapi: install $(WEB_DEPS)
+	$(BIN)/python -m modelyard.openapi_export
+	cd $(WEB) && $(NPM) run gen:api
 
 lint: install
 	$(BIN)/ruff format --check src tests
@@ -28,7 +63,8 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+# web-test builds the web app, which the browser tests in pytest use.
+test: lint typecheck web-test pytest
 
 # Regenerate the lock after changing dependencies in pyproject.toml.
 lock:
@@ -36,4 +72,4 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(WEB)/node_modules src/modelyard/static

@@ -7,11 +7,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 import aiohttp
 import orjson
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as HttpRoute
@@ -21,17 +24,21 @@ from modelyard.activity import retention
 from modelyard.api import activity as activity_api
 from modelyard.api import admin as admin_api
 from modelyard.api import alerts as alerts_api
+from modelyard.api import audit as audit_api
 from modelyard.api import auth as auth_api
 from modelyard.api import balance as balance_api
+from modelyard.api import catalog_docs
 from modelyard.api import channels as channels_api
 from modelyard.api import keys as keys_api
 from modelyard.api import oidc as oidc_api
 from modelyard.api import openrouter_keys as openrouter_keys_api
+from modelyard.api import playground as playground_api
 from modelyard.api import preferences as preferences_api
 from modelyard.api import pricing as pricing_api
 from modelyard.api import profile as profile_api
 from modelyard.api import providers as providers_api
 from modelyard.api import users_admin as users_admin_api
+from modelyard.audit.trail import AuditTrail
 from modelyard.auth.limiter import WindowLimiter
 from modelyard.auth.service import AuthService
 from modelyard.billing.codes import FailureLimiter
@@ -50,6 +57,7 @@ from modelyard.relay.settlement import SettlementWriter
 from modelyard.routing.health import BreakerSettings, HealthBook
 from modelyard.routing.health_sync import HealthSync, ProbeSettings
 from modelyard.state import INVALIDATE_CHANNEL, Gateway
+from modelyard.web import install_web
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +219,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(openrouter_keys_api.router)
     app.include_router(profile_api.router)
     app.include_router(users_admin_api.router)
+    app.include_router(playground_api.router)
+    app.include_router(audit_api.router)
+    app.add_middleware(AuditTrail, sessions=lambda: _gateway_sessions(app))
 
     def gateway(request: Request) -> Gateway:
         state: Gateway = request.app.state.gateway
@@ -251,6 +262,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.router.routes.append(
             HttpRoute(f"{prefix}/models/count", catalogue("count_models"), methods=["GET"])
         )
+        app.router.routes.append(HttpRoute(f"{prefix}/models/facets", catalogue("facets"), methods=["GET"]))
     # OpenRouter's catalogue paths answer `{"data": ...}`; the OpenAI path below answers the bare model.
     for path, handler in (
         ("/api/v1/models/{author}/{slug}/endpoints", "get_endpoints"),
@@ -261,7 +273,31 @@ def create_app(settings: Settings) -> FastAPI:
         app.router.routes.append(HttpRoute(path, catalogue(handler), methods=["GET"]))
     app.router.routes.append(HttpRoute("/v1/models/{slug:path}", get_model, methods=["GET"]))
     app.router.routes.append(HttpRoute("/health", health, methods=["GET"]))
+    describe_catalogue(app)
+    # Last: the web app answers only what no route above matched (and never under /v1 or /api).
+    install_web(app)
     return app
+
+
+def _gateway_sessions(app: FastAPI) -> async_sessionmaker[AsyncSession] | None:
+    gateway: Gateway | None = getattr(app.state, "gateway", None)
+    return gateway.sessions if gateway is not None else None
+
+
+def describe_catalogue(app: FastAPI) -> None:
+    """The OpenAPI document also describes the catalogue's plain routes (api/catalog_docs.py)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                routes=[*app.routes, *catalog_docs.router.routes],
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class RelayFastPath:

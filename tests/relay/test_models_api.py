@@ -100,6 +100,31 @@ def test_filters(base: str) -> None:
         assert response.status_code == 400 and response.json()["error"]["code"] == 400
 
 
+def test_facets_count_each_value_under_the_other_filters(base: str) -> None:
+    everything = {"include_unavailable": "true"}
+    text = [m for m in CATALOG["data"] if "text" in m["architecture"]["output_modalities"]]
+    facets = get(base, "/api/v1/models/facets", model_authors="anthropic", **everything).json()["data"]
+    anthropic = [m for m in text if m["id"].startswith("anthropic/")]
+    assert facets["total"] == len(anthropic)
+    # The author dimension ignores its own filter: every author is counted, so the choice can change.
+    authors = {m["id"].split("/")[0] for m in text}
+    assert set(facets["model_authors"]) == authors
+    assert facets["model_authors"]["anthropic"] == len(anthropic)
+    # Other dimensions count within Anthropic's models only.
+    vision = sum(1 for m in anthropic if "image" in m["architecture"]["input_modalities"])
+    assert facets["input_modalities"]["image"] == vision
+    assert facets["supported_parameters"]["tools"] == sum(
+        1 for m in anthropic if "tools" in m["supported_parameters"]
+    )
+    free = sum(1 for m in anthropic if m["pricing"]["prompt"] == "0" and m["pricing"]["completion"] == "0")
+    assert facets["free"] == free
+    served = get(base, "/api/v1/models/facets").json()["data"]
+    assert served["providers"] == {"catalogue-fake": served["total"]}
+    assert sum(served["output_modalities"].values()) >= served["total"]
+    assert served["output_modalities"]["embeddings"] == 1  # counted though the list shows text models
+    assert get(base, "/api/v1/models/facets", input_modalities="smell").status_code == 400
+
+
 def test_sorts(base: str) -> None:
     everything = {"include_unavailable": "true"}
 

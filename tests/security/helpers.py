@@ -26,8 +26,16 @@ PUBLIC = frozenset(
         ("POST", "/api/auth/signup"),
         ("POST", "/api/auth/login"),
         ("POST", "/api/auth/refresh"),
+        ("GET", "/api/auth/options"),  # how one signs in here (sign-up mode, Google on or off): no one's data
         ("GET", "/api/v1/rankings"),  # OpenRouter's public rankings: totals over everyone, no one's data
         ("GET", "/api/v1/models/{author}/{slug}/stats"),  # a model's public page: everyone's totals too
+        # The catalogue, as OpenRouter serves it: public.
+        ("GET", "/api/v1/models"),
+        ("GET", "/api/v1/models/count"),
+        ("GET", "/api/v1/models/facets"),
+        ("GET", "/api/v1/models/{author}/{slug}"),
+        ("GET", "/api/v1/models/{author}/{slug}/endpoints"),
+        ("GET", "/api/v1/providers"),
     }
 )
 PUBLIC_GET_PATTERN = re.compile(r"^/api/auth/(oidc|google|sso)(/[a-z0-9_-]+)?/?(callback)?$")

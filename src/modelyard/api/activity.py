@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.responses import StreamingResponse
 
@@ -178,7 +179,65 @@ async def activity_analysis(
             "until": end.isoformat(), "groups": groups}  # fmt: skip
 
 
-@openrouter_router.get("/api/v1/rankings", summary="Public model rankings (no sign-in)")
+# `value` is a count (tokens, requests) or, when ranking by spend, a USD string.
+Value = int | str
+
+
+class DailyValue(BaseModel):
+    date: str
+    value: Value
+    partial: bool = Field(description="The day still under way (the window ends at the current hour)")
+
+
+class RankedModel(BaseModel):
+    rank: int
+    model: str
+    author: str
+    value: Value
+    share: float | None
+    previous: Value = Field(description="The same measure over the period before")
+    change_percent: float | None = Field(description="null when the model had nothing the period before")
+    daily: list[DailyValue]
+
+
+class AuthorShare(BaseModel):
+    author: str
+    share: float | None
+    value: Value
+
+
+class ProviderShare(BaseModel):
+    provider: str
+    share: float | None
+    value: Value
+
+
+class RankedApp(BaseModel):
+    app: str = Field(description="The app's HTTP-Referer, else its X-Title")
+    title: str | None
+    tokens: int
+    requests: int
+
+
+class Rankings(BaseModel):
+    by: str
+    period: str
+    since: datetime
+    until: datetime
+    total: Value
+    models: list[RankedModel]
+    authors: list[AuthorShare]
+    providers: list[ProviderShare]
+    apps: list[RankedApp]
+
+
+class RankingsOut(BaseModel):
+    data: Rankings
+
+
+@openrouter_router.get(
+    "/api/v1/rankings", response_model=RankingsOut, summary="Public model rankings (no sign-in)"
+)
 async def model_rankings(
     gateway: GatewayDep,
     by: Literal["tokens", "requests", "spend", "growth"] = "tokens",

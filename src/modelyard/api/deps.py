@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from modelyard.audit.trail import STATE_ACTOR
 from modelyard.auth import cookies
 from modelyard.auth.sessions import SessionError
 from modelyard.auth.tokens import TokenError
@@ -97,9 +98,11 @@ CallerDep = Annotated[Caller, Depends(caller)]
 ApiKeyPrincipal = CallerDep
 
 
-async def admin_principal(principal: CallerDep) -> Caller:
+async def admin_principal(principal: CallerDep, request: Request) -> Caller:
     if not principal.is_admin:
         raise AppError(403, "Only administrators can do this", metadata={"error_type": "permission_denied"})
+    # The audit trail (audit/trail.py) records admin changes by whoever this dependency accepted.
+    setattr(request.state, STATE_ACTOR, principal.user_id)
     return principal
 
 

@@ -5,10 +5,13 @@
 `next` path the flow started with. A signed-in user links the provider's account to theirs with
 `POST /api/auth/google/link` (answers the URL to send the browser to; the flow is bound to the session that
 asked, through the flow cookie set on that same response) and unlinks it with `DELETE /api/auth/google/link`.
-Everything answers 404 while the client id and secret are unset.
+Everything answers 404 while the client id and secret are unset; `GET /api/auth/options` (public) tells the
+web app whether to offer the button, and how sign-up works here.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
@@ -17,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from modelyard.accounts import service as accounts
 from modelyard.api.deps import Caller, CallerDep, GatewayDep, client_ip
-from modelyard.auth import cookies
+from modelyard.auth import cookies, passwords
 from modelyard.auth.oidc import (
     FLOW_TTL_SECONDS,
     Flow,
@@ -36,6 +39,7 @@ from modelyard.state import Gateway
 FLOW_COOKIE = "my_oidc"
 FLOW_PATH = "/api/auth/google"  # the cookie goes to the callback only (and to a new start, which replaces it)
 CALLBACK_PATH = "/api/auth/google/callback"
+OPTIONS_PATH = "/api/auth/options"
 _MAX_NEXT = 2000
 
 
@@ -46,6 +50,17 @@ class LinkIn(BaseModel):
 
 class LinkStartOut(BaseModel):
     url: str = Field(description="The provider's sign-in page: send the browser there")
+
+
+class SignInOptionsOut(BaseModel):
+    """What the sign-in and sign-up pages offer; nothing in it is secret."""
+
+    signup_mode: Literal["open", "invite", "closed"] = Field(
+        description="open: anyone may sign up; invite: sign-up needs an invite code; closed: no sign-up"
+    )
+    password_min_length: int
+    oidc_enabled: bool = Field(description="Whether `GET /api/auth/google` starts a sign-in")
+    oidc_provider_name: str = Field(description="The name to show on its button, such as Google")
 
 
 def build_router(settings: Settings) -> APIRouter:
@@ -85,6 +100,19 @@ def build_router(settings: Settings) -> APIRouter:
             path=FLOW_PATH,
         )
         response.headers["Cache-Control"] = "no-store"
+
+    @router.get(
+        OPTIONS_PATH,
+        response_model=SignInOptionsOut,
+        summary="How one can sign in and sign up here (public)",
+    )
+    async def options() -> SignInOptionsOut:
+        return SignInOptionsOut(
+            signup_mode=settings.signup_mode,
+            password_min_length=passwords.MIN_LENGTH,
+            oidc_enabled=client is not None,
+            oidc_provider_name=name,
+        )
 
     @router.get(
         "/api/auth/google",

@@ -206,6 +206,22 @@ async def create_key(
     return CreatedKey(key=key, plaintext=plaintext)
 
 
+PLAYGROUND = "playground"
+
+
+async def playground_key(session: AsyncSession, user_id: int) -> ApiKey:
+    """The user's playground key, created on first use. Its secret is discarded at once: the playground is
+    reached through the user's web session, and the server finds the key by its owner."""
+    key = await session.scalar(
+        select(ApiKey).where(ApiKey.user_id == user_id, ApiKey.purpose == PLAYGROUND).order_by(ApiKey.id)
+    )
+    if key is None:
+        key = (await create_key(session, user_id, "Playground (web)")).key
+        key.purpose = PLAYGROUND
+        await session.flush()
+    return key
+
+
 async def update_key(
     session: AsyncSession, key: ApiKey, changes: dict[str, Any], *, now: datetime | None = None
 ) -> ApiKey:

@@ -1,5 +1,6 @@
 """ORM tables, one module per aggregate. Importing this package registers every table on Base.metadata."""
 
+from modelyard.models.audit import AdminAudit
 from modelyard.models.auth import AuthSession, Invite, RevokedToken
 from modelyard.models.catalog import CatalogModel, CatalogProvider, ModelPrice
 from modelyard.models.channels import Channel, ChannelModel
@@ -14,6 +15,7 @@ from modelyard.models.rollups import AppUsageHourly, ModelHistogram, ModelStats,
 from modelyard.models.users import User, UserRole
 
 __all__ = [
+    "AdminAudit",
     "ApiKey",
     "AppUsageHourly",
     "AuthSession",

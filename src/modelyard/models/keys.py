@@ -35,5 +35,8 @@ class ApiKey(Base):
     allowed_models: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     # Addresses or CIDR blocks; empty = anywhere.
     allowed_ips: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # "playground": the key the web app's playground calls models with for its owner (its secret is never
+    # shown to anyone: the server looks it up by owner); None: an ordinary key.
+    purpose: Mapped[str | None] = mapped_column(String(16), nullable=True)
     rpm_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
     tpm_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)

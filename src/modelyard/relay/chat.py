@@ -161,6 +161,16 @@ class ChatRelay:
             _require_allowed_ip(principal, request)
         return principal
 
+    async def cached_principal(self, key_hash: str) -> KeyPrincipal:
+        """A key the server found by its owner (no secret presented), checked as a presented key is."""
+        principal = await self._cache.lookup_key(key_hash)
+        if principal is None:
+            raise AppError(401, "Invalid API key", metadata={"error_type": "authentication"})
+        if not principal.is_usable:
+            raise AppError(401, "Your playground key is disabled; enable it on the keys page",
+                           metadata={"error_type": "authentication"})  # fmt: skip
+        return principal
+
     def _require_model_access(self, principal: KeyPrincipal) -> None:
         if principal.is_management:
             raise AppError(
@@ -178,9 +188,18 @@ class ChatRelay:
     async def handle_embeddings(self, request: Request) -> Response:
         return await self._handle(request, parse_embeddings_request)
 
-    async def _handle(self, request: Request, parse: Callable[[bytes], RelayRequest]) -> Response:
+    async def handle_chat_as(self, request: Request, principal: KeyPrincipal) -> Response:
+        """A chat request for a caller the server has already authenticated (the web app's playground)."""
+        return await self._handle(request, parse_chat_request, principal)
+
+    async def _handle(
+        self,
+        request: Request,
+        parse: Callable[[bytes], RelayRequest],
+        authenticated: KeyPrincipal | None = None,
+    ) -> Response:
         started = time.perf_counter()
-        principal = await self.authenticate(request)
+        principal = authenticated or await self.authenticate(request)
         self._require_model_access(principal)
         if principal.rpm_limit is not None:
             await self._count_requests(principal, principal.rpm_limit)

@@ -84,6 +84,37 @@ class ModelsApi:
         body = {"data": {"count": len(self._filtered(request.query_params, {}))}}
         return Response(orjson.dumps(body), media_type="application/json")
 
+    async def facets(self, request: Request) -> Response:
+        """For each filter dimension, how many models each value would leave given the other filters (the
+        dimension's own filter left out, so a chosen value never hides its alternatives)."""
+        params = {k: v for k, v in request.query_params.items() if k not in ("sort", "offset", "limit")}
+        result: dict[str, Any] = {}
+        for name in _FACETS:
+            others = {k: v for k, v in params.items() if k != name}
+            if name == "output_modalities":
+                others[name] = "all"
+            counts: dict[str, int] = {}
+            for document in self._filtered(others, {}):
+                for value in self._facet_values(document, name):
+                    counts[value] = counts.get(value, 0) + 1
+            result[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        matching = self._filtered(params, {})
+        result["total"] = len(matching)
+        unpriced = {k: v for k, v in params.items() if k not in ("min_price", "max_price")}
+        result["free"] = sum(1 for d in self._filtered(unpriced, {}) if _is_free(d))
+        return Response(orjson.dumps({"data": result}), media_type="application/json")
+
+    def _facet_values(self, document: dict[str, Any], name: str) -> set[str]:
+        if name == "input_modalities":
+            return set(document["architecture"].get("input_modalities") or [])
+        if name == "output_modalities":
+            return _outputs(document)
+        if name == "supported_parameters":
+            return set(document["supported_parameters"])
+        if name == "model_authors":
+            return {document["id"].split("/", 1)[0]}
+        return {r.provider_slug or r.channel_name for r in self._cache.routes.get(document["id"], [])}
+
     async def _weekly_usage(self, sort: str | None) -> dict[str, tuple[int, int]]:
         """Requests and tokens per model over the last 7 days, for the popularity sorts; read from the
         site-wide hourly rollups at most once a minute."""
@@ -263,6 +294,16 @@ class ModelsApi:
         if document is None:
             raise AppError(404, f"Model {slug} does not exist", metadata={"error_type": "not_found"})
         return document
+
+
+_FACETS = ("input_modalities", "output_modalities", "supported_parameters", "model_authors", "providers")
+
+
+def _is_free(document: dict[str, Any]) -> bool:
+    pricing = document["pricing"]
+    return (
+        Decimal(str(pricing.get("prompt", "-1"))) == 0 and Decimal(str(pricing.get("completion", "-1"))) == 0
+    )
 
 
 def _list_body(documents: list[dict[str, Any]], total: int, next_link: str | None) -> bytes:
