@@ -6,6 +6,7 @@ import { useLogout, useMe } from '../api/queries';
 import type { User } from '../api/types';
 import { currentPath } from '../lib/safeNext';
 import { LogoutIcon } from './icons';
+import { ACCOUNT_LINKS, ADMIN_LINKS, isAdminRole } from './console/consoleLinks';
 
 /** The sign-in page's address from here: back to this page afterwards (from a sign-in page, to where it was
  * going to send the user). */
@@ -55,6 +56,17 @@ export function AccountMenu() {
           {user.email}
         </Text>
         <Menu.Divider />
+        {ACCOUNT_LINKS.map((item) => (
+          <Menu.Item key={item.to} component={Link} to={item.to}>
+            {t(item.key)}
+          </Menu.Item>
+        ))}
+        {isAdminRole(user.role) && (
+          <Menu.Item component={Link} to={ADMIN_LINKS[0]?.to ?? '/admin/channels'} data-testid="admin-link">
+            {t('console.nav.admin')}
+          </Menu.Item>
+        )}
+        <Menu.Divider />
         <Menu.Item leftSection={<LogoutIcon size={16} />} onClick={() => logout.mutate()} data-testid="sign-out">
           {t('nav.signOut')}
         </Menu.Item>
@@ -88,6 +100,11 @@ export function AccountPanel({ onNavigate }: { onNavigate: () => void }) {
       <Text size="sm" fw={600} style={{ wordBreak: 'break-all' }}>
         {user.email}
       </Text>
+      {[...ACCOUNT_LINKS, ...(isAdminRole(user.role) ? ADMIN_LINKS : [])].map((item) => (
+        <Button key={item.to} component={Link} to={item.to} onClick={onNavigate} variant="subtle" justify="flex-start" fullWidth>
+          {t(item.key)}
+        </Button>
+      ))}
       <Button
         variant="default"
         leftSection={<LogoutIcon size={16} />}
