@@ -116,8 +116,10 @@ def test_facets_count_each_value_under_the_other_filters(base: str) -> None:
     assert facets["supported_parameters"]["tools"] == sum(
         1 for m in anthropic if "tools" in m["supported_parameters"]
     )
-    free = sum(1 for m in anthropic if m["pricing"]["prompt"] == "0" and m["pricing"]["completion"] == "0")
+    free = sum(1 for m in anthropic if Decimal(m["pricing"]["prompt"]) == 0)
     assert facets["free"] == free
+    with_free = get(base, "/api/v1/models", model_authors="anthropic", max_price="0", **everything).json()
+    assert with_free["total_count"] == free  # the count is what the "free" filter leaves
     served = get(base, "/api/v1/models/facets").json()["data"]
     assert served["providers"] == {"catalogue-fake": served["total"]}
     assert sum(served["output_modalities"].values()) >= served["total"]

@@ -249,8 +249,53 @@ async def model_rankings(
     return {"data": data}
 
 
+class Percentiles(BaseModel):
+    """Of successful requests: milliseconds for latency and time to first token, tokens per second for
+    throughput (within a histogram bucket, ~19 %); null without such requests."""
+
+    latency_ms_p50: float | None
+    latency_ms_p90: float | None
+    latency_ms_p99: float | None
+    ttft_ms_p50: float | None
+    ttft_ms_p90: float | None
+    ttft_ms_p99: float | None
+    throughput_p50: float | None
+    throughput_p90: float | None
+    throughput_p99: float | None
+
+
+class ModelDay(Percentiles):
+    date: str = Field(description="UTC day")
+    requests: int
+    errors: int
+    error_rate: float | None
+    prompt_tokens: int
+    completion_tokens: int
+    tokens: int
+    spend: str = Field(description="USD")
+    average_latency_ms: int | None
+
+
+class ProviderFigures(Percentiles):
+    provider: str | None = Field(description="null: requests no channel answered")
+    daily: list[ModelDay]
+
+
+class ModelFigures(BaseModel):
+    model: str
+    since: datetime
+    until: datetime
+    providers: list[ProviderFigures]
+
+
+class ModelFiguresOut(BaseModel):
+    data: ModelFigures
+
+
 @openrouter_router.get(
-    "/api/v1/models/{author}/{slug}/stats", summary="A model's daily usage, latency and throughput (public)"
+    "/api/v1/models/{author}/{slug}/stats",
+    response_model=ModelFiguresOut,
+    summary="A model's daily usage, latency and throughput (public)",
 )
 async def model_stats(
     gateway: GatewayDep, author: str, slug: str, days: Annotated[int, Query(ge=1, le=MAX_STATS_DAYS)] = 30

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 
 router = APIRouter(tags=["OpenRouter-compatible"])
@@ -170,10 +170,8 @@ class ProvidersOut(BaseModel):
 CsvQuery = Annotated[str | None, Query(description="Comma-separated values")]
 
 
-@router.get("/api/v1/models", response_model=ModelList, summary="The model catalogue, filtered and sorted")
-def list_models(
+def model_filters(
     q: Annotated[str | None, Query(description="Search slug, name, author and description")] = None,
-    sort: SortName | None = None,
     input_modalities: CsvQuery = None,
     output_modalities: Annotated[
         str | None, Query(description="Comma-separated; `all`; default text")
@@ -183,8 +181,21 @@ def list_models(
     providers: CsvQuery = None,
     context: Annotated[int | None, Query(ge=0, description="Minimum context length")] = None,
     min_price: Annotated[str | None, Query(description="USD per million prompt tokens")] = None,
-    max_price: Annotated[str | None, Query(description="USD per million prompt tokens")] = None,
+    max_price: Annotated[
+        str | None, Query(description="USD per million prompt tokens; 0: free models")
+    ] = None,
     include_unavailable: bool = False,
+) -> None:
+    """The filters the list, the count and the facets share."""
+
+
+Filters = Annotated[None, Depends(model_filters)]
+
+
+@router.get("/api/v1/models", response_model=ModelList, summary="The model catalogue, filtered and sorted")
+def list_models(
+    filters: Filters,
+    sort: SortName | None = None,
     offset: Annotated[int | None, Query(ge=0)] = None,
     limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
 ) -> None:
@@ -193,13 +204,14 @@ def list_models(
 
 
 @router.get("/api/v1/models/count", response_model=ModelCount, summary="How many models match")
-def count_models() -> None:
+def count_models(filters: Filters) -> None:
     """Takes the same filters as the list."""
 
 
 @router.get("/api/v1/models/facets", response_model=FacetsOut, summary="Counts per filter value")
-def model_facets() -> None:
-    """Takes the same filters as the list; each dimension is counted without its own filter."""
+def model_facets(filters: Filters) -> None:
+    """Takes the same filters as the list; each dimension is counted without its own filter. `free` counts
+    the models whose prompt price is 0 (what `max_price=0` keeps)."""
 
 
 @router.get("/api/v1/models/{author}/{slug}", response_model=ModelOut, summary="One model")

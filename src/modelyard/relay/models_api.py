@@ -300,10 +300,8 @@ _FACETS = ("input_modalities", "output_modalities", "supported_parameters", "mod
 
 
 def _is_free(document: dict[str, Any]) -> bool:
-    pricing = document["pricing"]
-    return (
-        Decimal(str(pricing.get("prompt", "-1"))) == 0 and Decimal(str(pricing.get("completion", "-1"))) == 0
-    )
+    """What `max_price=0` keeps: a prompt price of 0 (the catalogue's free models are free both ways)."""
+    return _prompt_per_mtok(document) == 0
 
 
 def _list_body(documents: list[dict[str, Any]], total: int, next_link: str | None) -> bytes:

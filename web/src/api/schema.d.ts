@@ -937,7 +937,8 @@ export interface paths {
         };
         /**
          * Counts per filter value
-         * @description Takes the same filters as the list; each dimension is counted without its own filter.
+         * @description Takes the same filters as the list; each dimension is counted without its own filter. `free` counts
+         *     the models whose prompt price is 0 (what `max_price=0` keeps).
          */
         get: operations["model_facets_api_v1_models_facets_get"];
         put?: never;
@@ -2146,6 +2147,51 @@ export interface components {
         ModelCount: {
             data: components["schemas"]["Count"];
         };
+        /** ModelDay */
+        ModelDay: {
+            /** Average Latency Ms */
+            average_latency_ms: number | null;
+            /** Completion Tokens */
+            completion_tokens: number;
+            /**
+             * Date
+             * @description UTC day
+             */
+            date: string;
+            /** Error Rate */
+            error_rate: number | null;
+            /** Errors */
+            errors: number;
+            /** Latency Ms P50 */
+            latency_ms_p50: number | null;
+            /** Latency Ms P90 */
+            latency_ms_p90: number | null;
+            /** Latency Ms P99 */
+            latency_ms_p99: number | null;
+            /** Prompt Tokens */
+            prompt_tokens: number;
+            /** Requests */
+            requests: number;
+            /**
+             * Spend
+             * @description USD
+             */
+            spend: string;
+            /** Throughput P50 */
+            throughput_p50: number | null;
+            /** Throughput P90 */
+            throughput_p90: number | null;
+            /** Throughput P99 */
+            throughput_p99: number | null;
+            /** Tokens */
+            tokens: number;
+            /** Ttft Ms P50 */
+            ttft_ms_p50: number | null;
+            /** Ttft Ms P90 */
+            ttft_ms_p90: number | null;
+            /** Ttft Ms P99 */
+            ttft_ms_p99: number | null;
+        };
         /** ModelEndpoints */
         ModelEndpoints: {
             architecture: components["schemas"]["Architecture"];
@@ -2163,6 +2209,27 @@ export interface components {
         /** ModelEndpointsOut */
         ModelEndpointsOut: {
             data: components["schemas"]["ModelEndpoints"];
+        };
+        /** ModelFigures */
+        ModelFigures: {
+            /** Model */
+            model: string;
+            /** Providers */
+            providers: components["schemas"]["ProviderFigures"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+        };
+        /** ModelFiguresOut */
+        ModelFiguresOut: {
+            data: components["schemas"]["ModelFigures"];
         };
         /** ModelList */
         ModelList: {
@@ -2475,6 +2542,34 @@ export interface components {
             status_page_url?: string | null;
             /** Terms Of Service Url */
             terms_of_service_url?: string | null;
+        };
+        /** ProviderFigures */
+        ProviderFigures: {
+            /** Daily */
+            daily: components["schemas"]["ModelDay"][];
+            /** Latency Ms P50 */
+            latency_ms_p50: number | null;
+            /** Latency Ms P90 */
+            latency_ms_p90: number | null;
+            /** Latency Ms P99 */
+            latency_ms_p99: number | null;
+            /**
+             * Provider
+             * @description null: requests no channel answered
+             */
+            provider: string | null;
+            /** Throughput P50 */
+            throughput_p50: number | null;
+            /** Throughput P90 */
+            throughput_p90: number | null;
+            /** Throughput P99 */
+            throughput_p99: number | null;
+            /** Ttft Ms P50 */
+            ttft_ms_p50: number | null;
+            /** Ttft Ms P90 */
+            ttft_ms_p90: number | null;
+            /** Ttft Ms P99 */
+            ttft_ms_p99: number | null;
         };
         /** ProviderIn */
         ProviderIn: {
@@ -5014,9 +5109,11 @@ export interface operations {
     list_models_api_v1_models_get: {
         parameters: {
             query?: {
+                sort?: ("pricing-low-to-high" | "pricing-high-to-low" | "context-high-to-low" | "throughput-high-to-low" | "latency-low-to-high" | "most-popular" | "top-weekly" | "newest") | null;
+                offset?: number | null;
+                limit?: number | null;
                 /** @description Search slug, name, author and description */
                 q?: string | null;
-                sort?: ("pricing-low-to-high" | "pricing-high-to-low" | "context-high-to-low" | "throughput-high-to-low" | "latency-low-to-high" | "most-popular" | "top-weekly" | "newest") | null;
                 /** @description Comma-separated values */
                 input_modalities?: string | null;
                 /** @description Comma-separated; `all`; default text */
@@ -5031,11 +5128,9 @@ export interface operations {
                 context?: number | null;
                 /** @description USD per million prompt tokens */
                 min_price?: string | null;
-                /** @description USD per million prompt tokens */
+                /** @description USD per million prompt tokens; 0: free models */
                 max_price?: string | null;
                 include_unavailable?: boolean;
-                offset?: number | null;
-                limit?: number | null;
             };
             header?: never;
             path?: never;
@@ -5065,7 +5160,27 @@ export interface operations {
     };
     count_models_api_v1_models_count_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Search slug, name, author and description */
+                q?: string | null;
+                /** @description Comma-separated values */
+                input_modalities?: string | null;
+                /** @description Comma-separated; `all`; default text */
+                output_modalities?: string | null;
+                /** @description Comma-separated values */
+                supported_parameters?: string | null;
+                /** @description Comma-separated values */
+                model_authors?: string | null;
+                /** @description Comma-separated values */
+                providers?: string | null;
+                /** @description Minimum context length */
+                context?: number | null;
+                /** @description USD per million prompt tokens */
+                min_price?: string | null;
+                /** @description USD per million prompt tokens; 0: free models */
+                max_price?: string | null;
+                include_unavailable?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5081,11 +5196,40 @@ export interface operations {
                     "application/json": components["schemas"]["ModelCount"];
                 };
             };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
         };
     };
     model_facets_api_v1_models_facets_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Search slug, name, author and description */
+                q?: string | null;
+                /** @description Comma-separated values */
+                input_modalities?: string | null;
+                /** @description Comma-separated; `all`; default text */
+                output_modalities?: string | null;
+                /** @description Comma-separated values */
+                supported_parameters?: string | null;
+                /** @description Comma-separated values */
+                model_authors?: string | null;
+                /** @description Comma-separated values */
+                providers?: string | null;
+                /** @description Minimum context length */
+                context?: number | null;
+                /** @description USD per million prompt tokens */
+                min_price?: string | null;
+                /** @description USD per million prompt tokens; 0: free models */
+                max_price?: string | null;
+                include_unavailable?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5099,6 +5243,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FacetsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -5187,9 +5340,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ModelFiguresOut"];
                 };
             };
             /** @description Validation Error */
