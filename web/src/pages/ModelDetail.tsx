@@ -31,7 +31,7 @@ import { ProvidersSkeleton, ProvidersTable } from '../components/model/Providers
 import { Stat } from '../components/model/Stat';
 import { UsagePanel } from '../components/model/UsagePanel';
 import { CapabilityBadges } from '../components/models/CapabilityBadges';
-import { ArrowLeftIcon } from '../components/models/icons';
+import { ArrowLeftIcon } from '../components/icons';
 import { modalityLabel } from '../components/models/labels';
 import { isFreeModel, perMillion } from '../components/models/price';
 import { useLocale } from '../components/models/useLocale';

@@ -41,7 +41,7 @@ import {
   type FilterState,
   type View,
 } from '../components/models/filters';
-import { FilterIcon, GridIcon, ListIcon } from '../components/models/icons';
+import { FilterIcon, GridIcon, ListIcon } from '../components/icons';
 import { sortLabel } from '../components/models/labels';
 import { ModelCard, ModelCardSkeleton } from '../components/models/ModelCard';
 import classes from '../components/models/Models.module.css';

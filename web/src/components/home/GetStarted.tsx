@@ -6,7 +6,7 @@ import { Link } from 'react-router';
 import { useCatalogModels } from '../../api/catalog';
 import { useMe } from '../../api/queries';
 import { useRankings } from '../../api/rankings';
-import { CheckIcon, CopyIcon } from './icons';
+import { CheckIcon, CopyIcon } from '../icons';
 import { FALLBACK_MODEL, apiBaseUrl, copyText, curlSnippet, pythonSnippet } from './snippets';
 
 type CopyState = 'idle' | 'copied' | 'failed';

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 
-import { SearchIcon } from './icons';
+import { SearchIcon } from '../icons';
 
 /** Where a search for `text` leads: the models page, filtered (it reads `q` from the URL). */
 export function modelsSearchPath(text: string): string {

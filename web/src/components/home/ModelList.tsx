@@ -8,7 +8,7 @@ import { currentLanguage } from '../../i18n';
 import { describeError } from '../../lib/describeError';
 import { ChangeBadge } from '../rankings/ChangeBadge';
 import { formatRankValue, formatShare, useLocale } from '../rankings/metric';
-import { ArrowRightIcon } from './icons';
+import { ArrowRightIcon } from '../icons';
 
 export const HOME_LIST_SIZE = 5;
 

@@ -1,7 +1,7 @@
 import { ActionIcon, Button, CopyButton, Tooltip } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 
-import { CheckIcon, CopyIcon } from '../models/icons';
+import { CheckIcon, CopyIcon } from '../icons';
 
 /** A button that copies `value`, saying so for a moment afterwards. */
 export function CopyTextButton({ value, label, compact = false }: { value: string; label: string; compact?: boolean }) {

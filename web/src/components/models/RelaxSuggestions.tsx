@@ -7,7 +7,7 @@ import { useModelCounts } from '../../api/models';
 import { formatNumber } from '../../lib/format';
 import { filterLabel } from './ActiveFilters';
 import { activeFilters, removeFilter, toModelQuery, type FilterPatch, type FilterState } from './filters';
-import { CloseIcon } from './icons';
+import { CloseIcon } from '../icons';
 import { useLocale } from './useLocale';
 
 export function RelaxSuggestions({ state, onChange }: { state: FilterState; onChange: (patch: FilterPatch) => void }) {

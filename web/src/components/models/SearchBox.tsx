@@ -2,7 +2,7 @@ import { CloseButton, TextInput } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
-import { SearchIcon } from './icons';
+import { SearchIcon } from '../icons';
 
 export const SEARCH_DEBOUNCE_MS = 300;
 
