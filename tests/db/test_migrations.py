@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy.engine import Connection
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, make_url
 
 import modelyard.models  # noqa: F401  (registers every table on Base.metadata)
 from modelyard.db import migrate
@@ -51,3 +55,30 @@ def test_db_upgrade_twice_is_harmless_and_prints_the_head_revision(
     assert second.stderr == ""
     assert query(database_url, "SELECT email FROM users") == [("kept@example.com",)]
     assert query(database_url, "SELECT version_num FROM alembic_version") == [(head,)]
+
+
+def test_instances_starting_together_migrate_one_after_another(database_url: str) -> None:
+    """Every instance runs the upgrade at start; on PostgreSQL they queue on an advisory lock."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serves one machine: no instances start together")
+    name = f"modelyard_migrate_{secrets.token_hex(4)}"
+    admin = create_engine(database_url)
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+
+    async def race() -> list[str | None]:
+        async with admin.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        engines = [create_engine(url) for _ in range(3)]
+        try:
+            await asyncio.gather(*(migrate.upgrade(engine) for engine in engines))
+            return [await migrate.current_revision(engine) for engine in engines]
+        finally:
+            for engine in engines:
+                await engine.dispose()
+            async with admin.connect() as connection:
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await admin.dispose()
+
+    assert run_async(race()) == [migrate.head_revision()] * 3

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,8 +27,17 @@ def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(config, revision)
 
 
+# Any fixed number: the key of the PostgreSQL advisory lock that upgrades take.
+MIGRATION_LOCK = 0x6D795F6D6967  # "my_mig"
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Safe to run from every instance at once: on PostgreSQL the upgrade holds a transaction-scoped advisory
+    lock, so instances starting together migrate one after another and the later ones find nothing to do.
+    (SQLite serves one machine; its writes are serialised by the file lock.)"""
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await connection.run_sync(_upgrade, revision)
 
 
