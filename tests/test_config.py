@@ -148,3 +148,10 @@ def test_the_cli_stops_with_a_message_naming_a_bad_variable(
     assert "MODELYARD_PORT" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert not database.exists()  # stopped before touching anything
+
+
+def test_the_configuration_reference_is_current() -> None:
+    """docs/configuration.md is generated from the settings class; a new or changed setting regenerates it."""
+    from modelyard.config_reference import DEFAULT_PATH, document
+
+    assert DEFAULT_PATH.read_text() == document(), "stale: run `python -m modelyard.config_reference`"

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     log_level: str = "info"
+    # json: one JSON object per line with the request id (for log collectors); text: for a terminal.
+    log_format: Literal["json", "text"] = "json"
+    # When set, /metrics answers only `Authorization: Bearer <token>`; unset, anyone who reaches it.
+    metrics_token: SecretStr | None = None
 
     # How often the in-process caches (keys, catalogue, channels, balances) re-read the database, so that
     # changes made by another process (the CLI) reach a running server even without Redis.
