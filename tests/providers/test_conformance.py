@@ -26,6 +26,10 @@ from tests.fakes.gemini_upstream import FakeGeminiUpstream
 from tests.fakes.openai_upstream import FakeOpenAIUpstream, completion_text, expected_embedding
 from tests.fakes.server import FakeServer
 
+# Wire shapes, routing and the catalogue do not depend on the database's kind: one run, on SQLite, keeps
+# the suite short (Redis, when the run has it, is still used).
+SQLITE_ONLY = True
+
 PROVIDERS = ["openai", "azure", "anthropic", "gemini"]
 # Upstream model names: the fakes read their behaviour from them.
 SCENARIOS = {

@@ -14,6 +14,10 @@ import pytest
 from tests.conftest import Cli, Env, Server
 from tests.fakes.openai_upstream import FakeOpenAIUpstream
 
+# Wire shapes, routing and the catalogue do not depend on the database's kind: one run, on SQLite, keeps
+# the suite short (Redis, when the run has it, is still used).
+SQLITE_ONLY = True
+
 CATALOG = json.loads(
     (Path(__file__).resolve().parents[2] / "src/modelyard/data/openrouter-models.json").read_text()
 )

@@ -13,6 +13,10 @@ from openrouter.utils import BackoffStrategy, RetryConfig
 from tests.conftest import Cli, Env, Server
 from tests.fakes.openai_upstream import FakeOpenAIUpstream, completion_text
 
+# Wire shapes, routing and the catalogue do not depend on the database's kind: one run, on SQLite, keeps
+# the suite short (Redis, when the run has it, is still used).
+SQLITE_ONLY = True
+
 # The SDK retries 5xx for an hour by default; tests want the first answer.
 NO_RETRIES = RetryConfig("none", BackoffStrategy(1, 1, 1.0, 1), False)
 MESSAGES = [{"role": "user", "content": "hello from the openrouter sdk"}]

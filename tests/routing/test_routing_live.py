@@ -22,6 +22,10 @@ import pytest
 from tests.conftest import REDIS_URL, Cli, Env, Server, query, wait_until
 from tests.fakes.openai_upstream import FakeOpenAIUpstream
 
+# Wire shapes, routing and the catalogue do not depend on the database's kind: one run, on SQLite, keeps
+# the suite short (Redis, when the run has it, is still used).
+SQLITE_ONLY = True
+
 MODEL = "openai/gpt-4o-mini"
 MESSAGES = [{"role": "user", "content": "route me"}]
 # Endpoint prices in USD per million tokens (prompt and completion), one per channel.
