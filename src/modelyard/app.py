@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -37,6 +38,7 @@ from modelyard.api import preferences as preferences_api
 from modelyard.api import pricing as pricing_api
 from modelyard.api import profile as profile_api
 from modelyard.api import providers as providers_api
+from modelyard.api import site_settings as site_settings_api
 from modelyard.api import users_admin as users_admin_api
 from modelyard.audit.trail import AuditTrail
 from modelyard.auth.limiter import WindowLimiter
@@ -50,12 +52,16 @@ from modelyard.db.writes import create_writer
 from modelyard.errors import AppError, error_response, install_error_handlers
 from modelyard.kit.secrets import SecretBox
 from modelyard.notify.notifier import Notifier
+from modelyard.ops import probes
+from modelyard.ops.logs import RequestIds
+from modelyard.ops.metrics import Metrics
 from modelyard.relay.cache import GatewayCache
 from modelyard.relay.chat import KEY_RATE_PREFIX, ChatRelay, RoutingSettings
 from modelyard.relay.models_api import ModelsApi
 from modelyard.relay.settlement import SettlementWriter
 from modelyard.routing.health import BreakerSettings, HealthBook
 from modelyard.routing.health_sync import HealthSync, ProbeSettings
+from modelyard.settings_store import OidcSlot, SiteSettingsStore
 from modelyard.state import INVALIDATE_CHANNEL, Gateway
 from modelyard.web import install_web
 
@@ -74,12 +80,19 @@ def create_app(settings: Settings) -> FastAPI:
         raise ValueError("settings need a secret key: build them with config.load_settings()")
     secret_key = settings.secret_key.get_secret_value()
 
+    metrics = Metrics()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url_resolved)
         sessions = session_factory(engine)
         cache = GatewayCache(sessions, SecretBox(secret_key))
         await cache.refresh()
+        # What an administrator changed in the web app over the environment's settings: the sign-up mode,
+        # sign-in with Google, SMTP, the alert threshold and the catalogue sync schedule read it.
+        site = SiteSettingsStore(settings, sessions, SecretBox(secret_key))
+        await site.reload()
+        effective = site.effective
         # A hold outlives any request that can still settle it: the upstream's total timeout, plus a margin.
         db_writer = create_writer(settings.database_url_resolved, engine)
         holds = Holds(sessions, db_writer, ttl_seconds=settings.upstream_total_timeout_seconds + 60)
@@ -89,7 +102,7 @@ def create_app(settings: Settings) -> FastAPI:
             auto_decompress=True,
             skip_auto_headers=("User-Agent",),
         )
-        notifier = Notifier(settings, http, secret_key)
+        notifier = Notifier(effective, http, secret_key)
         notifier.start()
         writer = SettlementWriter(
             db_writer,
@@ -158,12 +171,29 @@ def create_app(settings: Settings) -> FastAPI:
                 redis,
                 access_ttl=timedelta(minutes=settings.access_token_minutes),
                 refresh_ttl=timedelta(days=settings.refresh_token_days),
-                signup_mode=settings.signup_mode,
+                signup_mode=effective.signup_mode,
                 max_failures_per_account=settings.login_max_failures_per_account,
                 max_failures_per_ip=settings.login_max_failures_per_ip,
             ),
+            site=site,
+            oidc=OidcSlot(secret_key, effective),
         )
+
+        def apply_site_settings(current: Settings) -> None:
+            gateway.auth.signup_mode = current.signup_mode
+            notifier.reconfigure(current)
+            writer.alert_threshold_nanos = notifier.default_threshold_nanos
+            if gateway.oidc is not None:
+                gateway.oidc.update(current)
+
+        site.subscribe(apply_site_settings)
         app.state.gateway = gateway
+        writer.on_submit = metrics.observe
+        metrics.watch(
+            health,
+            lambda: {"settlements": writer.queued, "alerts": notifier.queued},
+            lambda: {r.channel_id: r.channel_name for routes in cache.routes.values() for r in routes},
+        )
         tasks = [
             asyncio.create_task(_refresh_periodically(gateway, settings.cache_refresh_seconds)),
             asyncio.create_task(_sweep_periodically(holds, HOLD_SWEEP_SECONDS)),
@@ -172,14 +202,7 @@ def create_app(settings: Settings) -> FastAPI:
         ]
         if redis is not None:
             tasks.append(asyncio.create_task(_listen_for_invalidations(gateway, redis)))
-        if settings.catalog_sync_interval is not None:
-            tasks.append(
-                asyncio.create_task(
-                    _sync_catalog_periodically(
-                        gateway, settings.catalog_sync_url, settings.catalog_sync_interval
-                    )
-                )
-            )
+        tasks.append(asyncio.create_task(_sync_catalog_periodically(gateway, site)))
         try:
             yield
         finally:
@@ -221,6 +244,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(users_admin_api.router)
     app.include_router(playground_api.router)
     app.include_router(audit_api.router)
+    app.include_router(site_settings_api.router)
     app.add_middleware(AuditTrail, sessions=lambda: _gateway_sessions(app))
 
     def gateway(request: Request) -> Gateway:
@@ -273,6 +297,13 @@ def create_app(settings: Settings) -> FastAPI:
         app.router.routes.append(HttpRoute(path, catalogue(handler), methods=["GET"]))
     app.router.routes.append(HttpRoute("/v1/models/{slug:path}", get_model, methods=["GET"]))
     app.router.routes.append(HttpRoute("/health", health, methods=["GET"]))
+    app.router.routes.append(HttpRoute("/healthz", health, methods=["GET"]))
+    app.router.routes.append(HttpRoute("/readyz", probes.readiness(gateway), methods=["GET"]))
+    app.router.routes.append(
+        HttpRoute(
+            "/metrics", probes.metrics_endpoint(metrics, gateway, settings.metrics_token), methods=["GET"]
+        )
+    )
     describe_catalogue(app)
     # Last: the web app answers only what no route above matched (and never under /v1 or /api).
     install_web(app)
@@ -333,8 +364,8 @@ class RelayFastPath:
         await response(scope, receive, send)
 
 
-def create_asgi_app(settings: Settings) -> RelayFastPath:
-    return RelayFastPath(create_app(settings))
+def create_asgi_app(settings: Settings) -> RequestIds:
+    return RequestIds(RelayFastPath(create_app(settings)))
 
 
 async def _connect_redis(url: str | None) -> Redis | None:
@@ -355,18 +386,29 @@ async def _refresh_periodically(gateway: Gateway, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            await gateway.cache.refresh()
+            await gateway.refresh()
         except Exception:
             log.exception("refreshing the gateway cache failed; keeping the previous copy")
 
 
-async def _sync_catalog_periodically(gateway: Gateway, url: str, interval: float) -> None:
+async def _sync_catalog_periodically(gateway: Gateway, site: SiteSettingsStore) -> None:
+    """Syncs the catalogue every `catalog_sync_interval` seconds of the site settings in effect (none while
+    it is unset); a change of the interval applies at once, counted from the last sync."""
+    last = time.monotonic()
     while True:
-        await asyncio.sleep(interval)
+        interval = site.effective.catalog_sync_interval
+        if interval is None:
+            await site.wait_for_change(None)
+            last = time.monotonic()
+            continue
+        wait = last + interval - time.monotonic()
+        if wait > 0 and await site.wait_for_change(wait):
+            continue
+        last = time.monotonic()
         try:
             lines = await sync_catalog(
                 gateway.sessions,
-                url,
+                site.effective.catalog_sync_url,
                 dry_run=False,
                 force=False,
                 confirm=False,
@@ -399,7 +441,7 @@ async def _listen_for_invalidations(gateway: Gateway, redis: Redis) -> None:
                 async for message in pubsub.listen():
                     if message.get("type") != "message":
                         continue
-                    await gateway.cache.refresh()
+                    await gateway.refresh()
         except asyncio.CancelledError:
             raise
         except Exception:

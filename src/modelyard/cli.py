@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
@@ -163,6 +162,7 @@ def serve(
     import uvicorn
 
     from modelyard.app import create_asgi_app
+    from modelyard.ops.logs import configure as configure_logs
 
     settings = settings_or_exit()
     overrides: dict[str, Any] = {}
@@ -179,9 +179,7 @@ def serve(
         await engine.dispose()
 
     _run_async(prepare())
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logs(settings.log_level, settings.log_format)
     typer.echo(
         f"Modelyard listening on http://{settings.host}:{settings.port} (database: {_describe_db(settings)})"
     )
@@ -193,6 +191,7 @@ def serve(
         http="httptools",
         access_log=False,
         log_level=settings.log_level,
+        log_config=None,  # configure_logs above: JSON lines with request ids
         timeout_graceful_shutdown=30,
     )
 

@@ -16,6 +16,7 @@ from modelyard.relay.cache import GatewayCache
 from modelyard.relay.chat import ChatRelay
 from modelyard.relay.models_api import ModelsApi
 from modelyard.relay.settlement import SettlementWriter
+from modelyard.settings_store import OidcSlot, SiteSettingsStore
 
 # Redis channel on which any process announces that keys, channels or prices changed in the database.
 INVALIDATE_CHANNEL = "modelyard:invalidate"
@@ -42,10 +43,20 @@ class Gateway:
     auth: AuthService
     # Encrypts the provider credentials channels are created with.
     secret_key: str = ""
+    # Site settings an administrator changed over the environment's (settings_store/), and the sign-in
+    # provider's client they make.
+    site: SiteSettingsStore | None = None
+    oidc: OidcSlot | None = None
+
+    async def refresh(self) -> None:
+        """Re-reads what the in-process caches hold: keys, channels, prices and the site settings."""
+        await self.cache.refresh()
+        if self.site is not None:
+            await self.site.reload()
 
     async def announce_change(self) -> None:
-        """Keys, channels or prices changed: this process re-reads them now, and every other server does
-        through Redis when it is configured (else at its next cache refresh)."""
-        await self.cache.refresh()
+        """Keys, channels, prices or site settings changed: this process re-reads them now, and every other
+        server does through Redis when it is configured (else at its next cache refresh)."""
+        await self.refresh()
         if self.redis is not None:
             await self.redis.publish(INVALIDATE_CHANNEL, b"1")

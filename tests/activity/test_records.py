@@ -148,3 +148,21 @@ def test_export_streams_csv_and_json_lines(site: Site) -> None:
     as_lines = site.get(site.alice, "/api/activity/export", format="jsonl", status="success")
     documents = [json.loads(line) for line in as_lines.text.splitlines()]
     assert len(documents) == 3 and all(d["status"] == "success" for d in documents)
+
+
+def test_one_log_row_by_generation_with_its_attempts(site: Site) -> None:
+    plain, _, fallback, failed, bobs = site.generations
+    row = site.get(site.alice, f"/api/activity/logs/{fallback}").json()["data"]
+    listed = site.get(site.alice, "/api/activity/logs", model="openai/gpt-4o-mini").json()["data"]
+    assert row == next(r for r in listed if r["id"] == fallback)
+    assert [(a["model"], a["status"]) for a in row["attempts"]] == [
+        ("openai/gpt-4o", 500), ("openai/gpt-4o-mini", 200),
+    ]  # fmt: skip
+    assert row["attempts"][0]["error"] and row["requested_model"] == "openai/gpt-4o"
+    failed_row = site.get(site.alice, f"/api/activity/logs/{failed}").json()["data"]
+    assert failed_row["status"] == "error" and failed_row["error_message"]
+    # Someone else's record is not found (not forbidden: its existence is not revealed); an admin reads it.
+    for missing in (bobs, "gen-nothing", "x" * 65):
+        response = site.get(site.alice, f"/api/activity/logs/{missing}")
+        assert response.status_code == 404 and response.json()["error"]["code"] == 404
+    assert site.get(site.admin, f"/api/activity/logs/{plain}").json()["data"]["id"] == plain

@@ -3,6 +3,9 @@ idempotency, and redemption codes that can never be used more often than allowed
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -13,7 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
+from modelyard.billing import credits
 from modelyard.billing.codes import hash_code
+from modelyard.db.engine import create_engine, session_factory
 from tests.conftest import Cli, Env, Server, query, wait_until
 from tests.fakes.openai_upstream import FakeOpenAIUpstream
 
@@ -92,6 +97,84 @@ def test_balance_transactions_and_openrouter_credits(api: Api) -> None:
     for params in ({"cursor": "abc"}, {"type": "bonus"}, {"since": "2026-01-01T00:00:00"}, {"limit": 0}):
         bad = api.call("GET", "/api/balance/transactions", key, params=params)
         assert bad.status_code == 400 and bad.json()["error"]["code"] == 400
+
+
+def test_transactions_export_as_csv_with_the_lists_filters(api: Api) -> None:
+    key = api.cli.create_user_with_key("exporter@example.com", "3")
+    uid = api.user_id("exporter@example.com")
+    path = f"/api/admin/users/{uid}/credits"
+    # Free text a spreadsheet would run as a formula is written as text.
+    noted = api.call("POST", path, api.admin_key, json={"amount": "1.25", "note": '=HYPERLINK("x")'})
+    assert noted.status_code == 201
+    reply = api.call(
+        "POST", "/v1/chat/completions", key,
+        json={"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "export me"}]},
+    )  # fmt: skip
+    assert reply.status_code == 200
+    wait_until(
+        lambda: api.call("GET", "/api/balance/transactions", key, params={"type": "usage"}).json()["data"],
+        what="the usage entry",
+    )
+    listed = api.call("GET", "/api/balance/transactions", key).json()["data"]
+
+    export = api.call("GET", "/api/balance/transactions/export", key)
+    assert export.status_code == 200, export.text
+    assert export.headers["content-type"].startswith("text/csv")
+    assert 'filename="modelyard-transactions.csv"' in export.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(export.text)))
+    assert rows[0] == [
+        "id", "created_at", "type", "amount", "balance_after", "reference", "note", "generation_id",
+    ]  # fmt: skip
+    assert [(int(r[0]), r[2], r[3], r[4]) for r in rows[1:]] == [
+        (t["id"], t["type"], t["amount"], t["balance_after"]) for t in listed
+    ]
+    assert [r[6] for r in rows[1:] if r[2] == "topup"] == ['\'=HYPERLINK("x")', ""]
+    (usage,) = [r for r in rows[1:] if r[2] == "usage"]
+    assert usage[7] == reply.json()["id"] and Decimal(usage[3]) < 0
+    assert datetime.fromisoformat(usage[1]).utcoffset() is not None
+
+    topups = api.call("GET", "/api/balance/transactions/export", key, params={"type": "topup,refund"})
+    assert [r[2] for r in list(csv.reader(io.StringIO(topups.text)))[1:]] == ["topup", "topup"]
+    later = api.call("GET", "/api/balance/transactions/export", key, params={"since": "2999-01-01T00:00:00Z"})
+    assert later.text.strip().splitlines() == [",".join(rows[0])]
+    for params in ({"type": "bonus"}, {"until": "2026-01-01T00:00:00"},
+                   {"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}):  # fmt: skip
+        bad = api.call("GET", "/api/balance/transactions/export", key, params=params)
+        assert bad.status_code == 400 and bad.json()["error"]["metadata"]["field"] in (
+            "type",
+            "since",
+            "until",
+        )
+    # Only one's own entries: another user's export is empty.
+    other = api.cli.create_user_with_key("nothing-to-export@example.com")
+    assert api.call("GET", "/api/balance/transactions/export", other).text.count("\n") == 1
+    assert httpx.get(f"{api.server.url}/api/balance/transactions/export").status_code == 401
+
+
+def test_the_export_reads_in_batches(api: Api) -> None:
+    """Keyset batches cover every entry once, in order, whatever the batch size."""
+    key = api.cli.create_user_with_key("batched@example.com")
+    for amount in ("1", "2", "3", "4", "5"):
+        api.cli("credits", "grant", "batched@example.com", amount)
+    uid = api.user_id("batched@example.com")
+
+    async def collect(batch: int) -> list[list[str]]:
+        engine = create_engine(api.env.database_url)
+        try:
+            chunks = [
+                chunk
+                async for chunk in credits.export_transactions(session_factory(engine), uid, batch=batch)
+            ]
+        finally:
+            await engine.dispose()
+        return list(csv.reader(io.StringIO(b"".join(chunks).decode())))[1:]
+
+    expected = [
+        r for r in csv.reader(io.StringIO(api.call("GET", "/api/balance/transactions/export", key).text))
+    ][1:]
+    assert [r[3] for r in expected] == ["5", "4", "3", "2", "1"]
+    for batch in (1, 2, 5, 6):
+        assert asyncio.run(collect(batch)) == expected, batch
 
 
 def test_balance_needs_a_key(api: Api) -> None:

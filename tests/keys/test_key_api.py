@@ -123,6 +123,7 @@ def test_create_list_show_and_use_a_key(site: Site) -> None:
     assert (body["limit"], body["limit_reset"], body["limit_remaining"]) == ("0.5", "daily", "0.5")
     assert body["allowed_ips"] == ["127.0.0.1", "10.0.0.0/8"] and body["allowed_models"] == ["openai/*"]
     assert (body["rpm_limit"], body["tpm_limit"], body["is_management"]) == (100, 100000, False)
+    assert body["is_playground"] is False
     assert datetime.fromisoformat(body["expires_at"]) == expires
     assert body["usage"] == {"total": "0", "daily": "0", "weekly": "0", "monthly": "0"}
 

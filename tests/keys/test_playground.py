@@ -87,6 +87,9 @@ def test_a_session_chats_streams_and_pays_like_a_key(stack: Stack, browser: http
     keys = browser.get("/api/keys").json()
     listed = keys["data"] if isinstance(keys, dict) else keys
     assert [k["name"] for k in listed].count("Playground (web)") == 1
+    # Marked as the playground's, so the keys page can say so (a key named alike by hand is not).
+    assert {k["name"]: k["is_playground"] for k in listed}["Playground (web)"] is True
+    assert [k["is_playground"] for k in listed].count(True) == 1
 
 
 def test_forged_and_programmatic_calls_are_refused(stack: Stack, browser: httpx.Client) -> None:

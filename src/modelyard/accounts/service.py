@@ -291,13 +291,20 @@ def change_password(user: User, new_password: str, current_password: str | None)
 
 
 async def list_users(
-    session: AsyncSession, *, search: str | None, limit: int, after_id: int | None
+    session: AsyncSession,
+    *,
+    search: str | None,
+    limit: int,
+    after_id: int | None,
+    roles: list[str] | None = None,
 ) -> tuple[list[User], int]:
     """A page of users by id (those after `after_id`), and how many match the search (part of the email,
-    any case)."""
+    any case) and have one of `roles` (any role when None)."""
     matching = select(User)
     if search:
         matching = matching.where(User.email.contains(search.strip().lower(), autoescape=True))
+    if roles:
+        matching = matching.where(User.role.in_(roles))
     total = await session.scalar(select(func.count()).select_from(matching.subquery()))
     page = matching.order_by(User.id).limit(limit)
     if after_id is not None:

@@ -93,6 +93,19 @@ async def list_logs(
     return {"data": [records.log_document(r) for r in rows], "next_cursor": next_cursor}
 
 
+@router.get("/api/activity/logs/{generation_id}", summary="One of your requests, as the log lists it")
+async def get_log(caller: CallerDep, gateway: GatewayDep, generation_id: str) -> dict[str, Any]:
+    """The log's row for one generation (with every attempt and the error), for the web app's detail view;
+    an admin may read anyone's."""
+    if not 0 < len(generation_id) <= 64:
+        raise AppError(404, f"Generation {generation_id} not found", metadata={"error_type": "not_found"})
+    async with gateway.sessions() as session:
+        row = await records.find(session, generation_id, None if caller.is_admin else caller.user_id)
+    if row is None:
+        raise AppError(404, f"Generation {generation_id} not found", metadata={"error_type": "not_found"})
+    return {"data": records.log_document(row)}
+
+
 @router.get("/api/activity/export", summary="Your requests as CSV or JSON lines, streamed")
 async def export_logs(
     where: LogFilterDep,

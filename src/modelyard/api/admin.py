@@ -144,7 +144,10 @@ async def get_code_batch(batch: str, admin: AdminPrincipal, gateway: GatewayDep)
 
 
 class CatalogSyncIn(BaseModel):
-    url: str | None = Field(default=None, description="An OpenRouter-format /api/v1/models URL")
+    url: str | None = Field(
+        default=None,
+        description="An OpenRouter-format /api/v1/models URL; default: the site settings' catalog_sync_url",
+    )
     dry_run: bool = False
     force: bool = Field(default=False, description="Also replace prices set by hand")
     confirm: bool = Field(default=False, description="Also apply prices that drop to zero or move past 3x")
@@ -158,9 +161,10 @@ class CatalogSyncOut(BaseModel):
 @router.post("/api/admin/catalog/sync", response_model=CatalogSyncOut, summary="Sync the model catalogue")
 async def catalog_sync(body: CatalogSyncIn, admin: AdminPrincipal, gateway: GatewayDep) -> CatalogSyncOut:
     try:
+        default_url = gateway.site.effective.catalog_sync_url if gateway.site is not None else DEFAULT_URL
         lines = await sync_catalog(
             gateway.sessions,
-            body.url or DEFAULT_URL,
+            body.url or default_url,
             dry_run=body.dry_run,
             force=body.force,
             confirm=body.confirm,

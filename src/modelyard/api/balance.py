@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from starlette.responses import StreamingResponse
 
 from modelyard.api.deps import ApiKeyPrincipal, GatewayDep
 from modelyard.api.schemas import (
@@ -39,25 +41,22 @@ async def get_balance(principal: ApiKeyPrincipal, gateway: GatewayDep) -> Balanc
     )
 
 
-@router.get(
-    "/api/balance/transactions", response_model=TransactionPage, summary="Ledger entries, newest first"
-)
-async def list_transactions(
-    principal: ApiKeyPrincipal,
-    gateway: GatewayDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-    type: Annotated[str | None, Query(description="Comma list of types: topup, usage, refund, ...")] = None,
-    since: Annotated[datetime | None, Query(description="Inclusive, ISO 8601")] = None,
-    until: Annotated[datetime | None, Query(description="Exclusive, ISO 8601")] = None,
-) -> TransactionPage:
-    before_id = None
-    if cursor is not None:
-        if not cursor.isdigit():
-            raise bad_request(
-                "`cursor` is not valid; pass the next_cursor of the previous page", field="cursor"
-            )
-        before_id = int(cursor)
+@dataclass(frozen=True)
+class TransactionFilter:
+    kinds: list[LedgerKind] | None
+    since: datetime | None
+    until: datetime | None
+
+
+def transaction_filter(
+    type: Annotated[
+        str | None,
+        Query(description="Comma list of types: topup, usage, refund, adjustment, redemption, promo"),
+    ] = None,
+    since: Annotated[datetime | None, Query(description="Inclusive, ISO 8601 with a time zone")] = None,
+    until: Annotated[datetime | None, Query(description="Exclusive, ISO 8601 with a time zone")] = None,
+) -> TransactionFilter:
+    """The filters the transaction list and its export share, checked."""
     kinds = None
     if type:
         try:
@@ -68,19 +67,64 @@ async def list_transactions(
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
             raise bad_request(f"`{name}` needs a time zone, e.g. 2026-11-30T00:00:00Z", field=name)
+    if since is not None and until is not None and since >= until:
+        raise bad_request("`since` must be before `until`", field="since")
+    return TransactionFilter(kinds=kinds, since=since, until=until)
+
+
+TransactionFilterDep = Annotated[TransactionFilter, Depends(transaction_filter)]
+
+
+@router.get(
+    "/api/balance/transactions", response_model=TransactionPage, summary="Ledger entries, newest first"
+)
+async def list_transactions(
+    principal: ApiKeyPrincipal,
+    gateway: GatewayDep,
+    where: TransactionFilterDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> TransactionPage:
+    before_id = None
+    if cursor is not None:
+        if not cursor.isdigit():
+            raise bad_request(
+                "`cursor` is not valid; pass the next_cursor of the previous page", field="cursor"
+            )
+        before_id = int(cursor)
     async with gateway.sessions() as session:
         entries = await credits.transactions(
             session,
             principal.user_id,
             limit=limit + 1,
             before_id=before_id,
-            kinds=kinds,
-            since=since,
-            until=until,
+            kinds=where.kinds,
+            since=where.since,
+            until=where.until,
         )
     page = entries[:limit]
     next_cursor = str(page[-1].id) if len(entries) > limit else None
     return TransactionPage(data=[TransactionOut.of(e) for e in page], next_cursor=next_cursor)
+
+
+@router.get(
+    "/api/balance/transactions/export",
+    summary="Ledger entries as CSV, newest first, streamed",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "CSV with a header row"}},
+)
+async def export_transactions(
+    principal: ApiKeyPrincipal, gateway: GatewayDep, where: TransactionFilterDep
+) -> StreamingResponse:
+    """The same filters as the list; columns id, created_at (UTC), type, amount and balance_after (USD),
+    reference, note, generation_id."""
+    return StreamingResponse(
+        credits.export_transactions(
+            gateway.sessions, principal.user_id, kinds=where.kinds, since=where.since, until=where.until
+        ),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="modelyard-transactions.csv"'},
+    )
 
 
 @router.post(

@@ -3,7 +3,8 @@ show how many keys a channel has, and its extra headers' names with masked value
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,6 +14,7 @@ from modelyard.channels import probe, service
 from modelyard.errors import AppError
 from modelyard.kit.secrets import SecretBox
 from modelyard.models import Channel, ChannelModel
+from modelyard.routing.health import Breaker, HealthBook
 from modelyard.state import Gateway
 
 router = APIRouter(tags=["admin"])
@@ -140,6 +142,92 @@ class ChannelPatch(BaseModel):
 _NULLABLE = {"provider_slug", "options"}
 
 
+HealthStatus = Literal["healthy", "degraded", "down", "unknown", "disabled"]
+# A channel whose requests failed this often over 30 minutes is shown as degraded.
+DEGRADED_ERROR_RATE = 0.2
+
+
+class ModelHealthOut(BaseModel):
+    model: str
+    breaker: Breaker = Field(
+        description="closed: routed; open: skipped until retry_in_seconds; half_open: on trial"
+    )
+    retry_in_seconds: float = Field(description="Until an open breaker lets a trial request through")
+    requests_30m: int
+    error_rate_30m: float | None = Field(
+        description="Failed requests of the last 30 minutes, 0..1; null: none"
+    )
+    latency_p50_ms: float | None = Field(description="Median time of a whole answer over 30 minutes")
+    ttft_p50_ms: float | None = Field(description="Median time to the first token over 30 minutes")
+    last_error: str | None
+    last_failure_at: datetime | None
+
+
+class ChannelHealthOut(BaseModel):
+    """This server's live view (other servers share failures through Redis, not their successes)."""
+
+    status: HealthStatus = Field(
+        description="disabled; down: every model's breaker is open; degraded: some open, or over 20% of "
+        "requests failed; unknown: no requests for 30 minutes; else healthy"
+    )
+    breaker: Breaker = Field(description="The worst of its models' breakers")
+    requests_30m: int
+    error_rate_30m: float | None
+    latency_p50_ms: float | None = Field(description="Its models' medians, weighted by their requests")
+    models: list[ModelHealthOut]
+
+
+def channel_health(book: HealthBook, channel: Channel, served: list[ChannelModel]) -> ChannelHealthOut:
+    models: list[ModelHealthOut] = []
+    for item in served:
+        health = book.health(channel.id, item.model_slug)
+        error, failed_at = book.last_failure(channel.id, item.model_slug)
+        models.append(
+            ModelHealthOut(
+                model=item.model_slug,
+                breaker=health.breaker,
+                retry_in_seconds=round(health.retry_in_seconds, 1),
+                requests_30m=health.requests_30m,
+                error_rate_30m=None if health.uptime_30m is None else round(1 - health.uptime_30m / 100, 4),
+                latency_p50_ms=health.total_latency_30m.p50 if health.total_latency_30m else None,
+                ttft_p50_ms=health.latency_30m.p50 if health.latency_30m else None,
+                last_error=error,
+                last_failure_at=None if failed_at is None else datetime.fromtimestamp(failed_at, UTC),
+            )
+        )
+    requests = sum(m.requests_30m for m in models)
+    failed = sum(m.requests_30m * (m.error_rate_30m or 0.0) for m in models)
+    timed = [(m.latency_p50_ms, m.requests_30m or 1) for m in models if m.latency_p50_ms is not None]
+    opened = [m for m in models if m.breaker is not Breaker.CLOSED]
+    breaker = (
+        Breaker.OPEN
+        if any(m.breaker is Breaker.OPEN for m in models)
+        else Breaker.HALF_OPEN
+        if opened
+        else Breaker.CLOSED
+    )
+    error_rate = round(failed / requests, 4) if requests else None
+    status: HealthStatus
+    if not channel.is_enabled:
+        status = "disabled"
+    elif models and all(m.breaker is Breaker.OPEN for m in models):
+        status = "down"
+    elif opened or (error_rate is not None and error_rate > DEGRADED_ERROR_RATE):
+        status = "degraded"
+    elif requests == 0:
+        status = "unknown"
+    else:
+        status = "healthy"
+    return ChannelHealthOut(
+        status=status,
+        breaker=breaker,
+        requests_30m=requests,
+        error_rate_30m=error_rate,
+        latency_p50_ms=round(sum(v * w for v, w in timed) / sum(w for _, w in timed), 1) if timed else None,
+        models=models,
+    )
+
+
 class ChannelOut(BaseModel):
     id: int
     name: str
@@ -152,9 +240,10 @@ class ChannelOut(BaseModel):
     models: list[ServedModel]
     options: dict[str, Any] = Field(description="The stored options; header values masked as ***")
     provider_slug: str | None
+    health: ChannelHealthOut
 
     @classmethod
-    def of(cls, channel: Channel, served: list[ChannelModel], box: SecretBox) -> ChannelOut:
+    def of(cls, channel: Channel, served: list[ChannelModel], box: SecretBox, book: HealthBook) -> ChannelOut:
         return cls(
             id=channel.id,
             name=channel.name,
@@ -167,6 +256,7 @@ class ChannelOut(BaseModel):
             models=[ServedModel(slug=m.model_slug, upstream_name=m.upstream_name) for m in served],
             options=service.public_options(channel.options),
             provider_slug=channel.provider_slug,
+            health=channel_health(book, channel, served),
         )
 
 
@@ -198,7 +288,7 @@ async def _one(gateway: Gateway, channel_id: int) -> ChannelOut:
     async with gateway.sessions() as session:
         for channel, served in await service.list_channels(session):
             if channel.id == channel_id:
-                return ChannelOut.of(channel, served, box)
+                return ChannelOut.of(channel, served, box, gateway.chat.health)
     raise AppError(404, f"no channel with id {channel_id}")
 
 
@@ -207,7 +297,8 @@ async def list_channels(admin: AdminPrincipal, gateway: GatewayDep) -> list[Chan
     box = SecretBox(gateway.secret_key)
     async with gateway.sessions() as session:
         return [
-            ChannelOut.of(channel, served, box) for channel, served in await service.list_channels(session)
+            ChannelOut.of(channel, served, box, gateway.chat.health)
+            for channel, served in await service.list_channels(session)
         ]
 
 

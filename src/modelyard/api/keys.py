@@ -47,6 +47,9 @@ class KeyOut(BaseModel):
     status: KeyStatus
     disabled: bool
     is_management: bool = Field(description="Administers keys; cannot call models")
+    is_playground: bool = Field(
+        description="The key the server made for the web playground: its secret was never shown to anyone"
+    )
     created_at: datetime
     expires_at: datetime | None
     last_used_at: datetime | None = Field(description="Its latest request")
@@ -182,6 +185,7 @@ def _key_out(key: ApiKey, usage: service.KeyUsage, caller: Caller, now: datetime
         status=status,
         disabled=not key.is_enabled,
         is_management=key.is_management,
+        is_playground=key.purpose == service.PLAYGROUND,
         created_at=key.created_at,
         expires_at=key.expires_at,
         last_used_at=usage.last_used_at or key.last_used_at,

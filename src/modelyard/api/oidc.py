@@ -25,7 +25,6 @@ from modelyard.auth.oidc import (
     FLOW_TTL_SECONDS,
     Flow,
     OidcClient,
-    OidcConfig,
     link_for_session,
     safe_error_code,
     sign_in_user,
@@ -64,21 +63,26 @@ class SignInOptionsOut(BaseModel):
 
 
 def build_router(settings: Settings) -> APIRouter:
-    """The provider's routes. The client (with its copy of the provider's documents) lives as long as the
-    app."""
+    """The provider's routes. The client (with its copy of the provider's documents) is the gateway's
+    (`Gateway.oidc`): the site settings may turn sign-in on or off, or change the provider, at runtime.
+    `settings` only names the provider in the API's description."""
     if settings.secret_key is None:
         raise ValueError("settings need a secret key: build them with config.load_settings()")
-    config = OidcConfig.from_settings(settings)
-    client = OidcClient(config, settings.secret_key.get_secret_value()) if config is not None else None
     name = settings.oidc_provider_name
     router = APIRouter(tags=["account"])
 
-    def enabled() -> OidcClient:
+    def current(gateway: Gateway) -> tuple[OidcClient | None, str]:
+        slot = gateway.oidc
+        return (slot.client, slot.provider_name) if slot is not None else (None, name)
+
+    def enabled(gateway: Gateway) -> OidcClient:
+        client, provider = current(gateway)
         if client is None:
             raise AppError(
                 404,
-                f"{name} sign-in is not enabled on this server (its operator has not set "
-                "MODELYARD_OIDC_CLIENT_ID and MODELYARD_OIDC_CLIENT_SECRET)",
+                f"{provider} sign-in is not enabled on this server (its operator has set no client id and "
+                "secret, in the site settings or as MODELYARD_OIDC_CLIENT_ID and "
+                "MODELYARD_OIDC_CLIENT_SECRET)",
                 metadata={"error_type": "not_enabled"},
             )
         return client
@@ -106,12 +110,13 @@ def build_router(settings: Settings) -> APIRouter:
         response_model=SignInOptionsOut,
         summary="How one can sign in and sign up here (public)",
     )
-    async def options() -> SignInOptionsOut:
+    async def options(gateway: GatewayDep) -> SignInOptionsOut:
+        client, provider = current(gateway)
         return SignInOptionsOut(
-            signup_mode=settings.signup_mode,
+            signup_mode=gateway.auth.signup_mode,
             password_min_length=passwords.MIN_LENGTH,
             oidc_enabled=client is not None,
-            oidc_provider_name=name,
+            oidc_provider_name=provider,
         )
 
     @router.get(
@@ -125,7 +130,7 @@ def build_router(settings: Settings) -> APIRouter:
         gateway: GatewayDep,
         next_path: str | None = Query(default=None, alias="next", description="A path on this site"),
     ) -> Response:
-        oidc = enabled()
+        oidc = enabled(gateway)
         url, flow = await oidc.begin(
             gateway.http, redirect_uri=redirect_uri(request), next_path=safe_next(next_path)
         )
@@ -147,7 +152,7 @@ def build_router(settings: Settings) -> APIRouter:
         state: str | None = Query(default=None, max_length=512),
         error: str | None = Query(default=None, max_length=512),
     ) -> Response:
-        oidc = enabled()
+        oidc = enabled(gateway)
         try:
             return await _finish(request, gateway, oidc, code=code, state=state, error=error)
         except AppError as exc:
@@ -174,7 +179,7 @@ def build_router(settings: Settings) -> APIRouter:
         if flow is None:
             raise AppError(
                 400,
-                f"This {name} sign-in has expired or was started in another browser; start it again",
+                f"This {oidc.name} sign-in has expired or was started in another browser; start it again",
                 metadata={"error_type": "invalid_state"},
             )
         # An error answer should name the state too, but some providers leave it out; without it, it can
@@ -184,19 +189,20 @@ def build_router(settings: Settings) -> APIRouter:
         ):
             raise AppError(
                 400,
-                f"This {name} sign-in does not match the one this browser started (wrong state); start again",
+                f"This {oidc.name} sign-in does not match the one this browser started (wrong state); "
+                "start again",
                 metadata={"error_type": "invalid_state"},
             )
         if error is not None:
             reason = safe_error_code(error)
             raise AppError(
                 401 if reason == "access_denied" else 400,
-                f"{name} sign-in did not complete ({reason})",
+                f"{oidc.name} sign-in did not complete ({reason})",
                 metadata={"error_type": "authentication", "provider_error": reason},
             )
         if not code:
             raise AppError(
-                400, f"{name} sent no authorization code back", metadata={"error_type": "authentication"}
+                400, f"{oidc.name} sent no authorization code back", metadata={"error_type": "authentication"}
             )
         identity = await oidc.finish(gateway.http, flow, code)
         auth = gateway.auth
@@ -209,7 +215,7 @@ def build_router(settings: Settings) -> APIRouter:
                         identity,
                         user_id=flow.link_user_id,
                         session_id=flow.link_session_id,
-                        provider_name=name,
+                        provider_name=oidc.name,
                     )
                 else:
                     user, _ = await sign_in_user(
@@ -223,7 +229,9 @@ def build_router(settings: Settings) -> APIRouter:
                         ip=client_ip(request),
                     )
         except IntegrityError:  # two callbacks for the same new account at once
-            raise AppError(409, f"This {name} account was just linked or created; sign in again") from None
+            raise AppError(
+                409, f"This {oidc.name} account was just linked or created; sign in again"
+            ) from None
         response = RedirectResponse(flow.next_path, status_code=303)
         response.headers["Cache-Control"] = "no-store"
         response.delete_cookie(FLOW_COOKIE, path=FLOW_PATH)
@@ -243,7 +251,7 @@ def build_router(settings: Settings) -> APIRouter:
         gateway: GatewayDep,
         body: LinkIn | None = None,
     ) -> LinkStartOut:
-        oidc = enabled()
+        oidc = enabled(gateway)
         session_id = _session_of(caller)
         async with gateway.sessions() as db:
             user = await db.get(User, caller.user_id)
@@ -252,7 +260,7 @@ def build_router(settings: Settings) -> APIRouter:
         if user.google_id is not None:
             raise AppError(
                 409,
-                f"A {name} account is already linked to this account; unlink it first",
+                f"A {oidc.name} account is already linked to this account; unlink it first",
                 metadata={"error_type": "conflict"},
             )
         url, flow = await oidc.begin(
@@ -267,7 +275,7 @@ def build_router(settings: Settings) -> APIRouter:
 
     @router.delete("/api/auth/google/link", status_code=204, summary=f"Unlink the {name} account")
     async def unlink(caller: CallerDep, gateway: GatewayDep) -> Response:
-        enabled()
+        oidc = enabled(gateway)
         _session_of(caller)
         try:
             async with gateway.sessions() as db, db.begin():
@@ -278,7 +286,7 @@ def build_router(settings: Settings) -> APIRouter:
                     )
                 await accounts.unlink_google(db, user)
         except accounts.GoogleNotLinked:
-            raise AppError(404, f"No {name} account is linked to this account") from None
+            raise AppError(404, f"No {oidc.name} account is linked to this account") from None
         except accounts.AccountError as exc:
             raise AppError(400, str(exc), metadata={"field": exc.field}) from None
         return Response(status_code=204)

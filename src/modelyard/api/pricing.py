@@ -4,22 +4,36 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from modelyard.api.deps import AdminPrincipal, GatewayDep
 from modelyard.catalog import pricing_admin
+from modelyard.catalog.importer import PRICE_FIELDS
 from modelyard.errors import AppError
+from modelyard.kit.money import nanos_to_usd_str
 
 router = APIRouter(tags=["admin"])
+
+
+class EndpointOut(BaseModel):
+    channel_id: int
+    channel_name: str
+    is_enabled: bool
+    upstream_name: str
+    prices: dict[str, str | None] = Field(
+        description="This channel's own prices before markup (USD per million tokens, or per request); "
+        "null = the model's"
+    )
+    limits: dict[str, int | None] = Field(description="This channel's own limits; null = the model's")
 
 
 class ModelPricingOut(BaseModel):
     id: str
     name: str
-    is_active: bool
+    is_active: bool = Field(description="Listed and served; false hides the model and refuses its requests")
     is_priced: bool
     is_manual: bool = Field(description="Prices were set by hand; a catalogue sync keeps them unless forced")
     markup_percent: str | None = Field(description="This model's markup; null = the global markup")
@@ -27,6 +41,29 @@ class ModelPricingOut(BaseModel):
     prices: dict[str, Any] = Field(
         description="Per field: base and billed USD (per million tokens or per unit)"
     )
+    context_length: int | None = None
+    max_completion_tokens: int | None = None
+    endpoints: list[EndpointOut] = Field(
+        default_factory=list, description="The channels serving it, with their own prices and limits"
+    )
+
+
+class AdminModelOut(BaseModel):
+    id: str
+    name: str
+    is_active: bool
+    is_priced: bool
+    is_manual: bool
+    markup_percent: str | None = Field(description="This model's markup; null = the global markup")
+    prompt: str = Field(description="USD per million input tokens, before markup")
+    completion: str = Field(description="USD per million output tokens, before markup")
+    channels: int = Field(description="How many channels serve it")
+
+
+class AdminModelPage(BaseModel):
+    data: list[AdminModelOut]
+    total: int = Field(description="Models matching the search")
+    next_offset: int | None = Field(description="Pass as `offset` for the next page; null on the last page")
 
 
 class ModelPricingIn(BaseModel):
@@ -60,17 +97,84 @@ class AuditOut(BaseModel):
     created_at: datetime
 
 
+@router.get(
+    "/api/admin/models",
+    response_model=AdminModelPage,
+    summary="Catalogue models, hidden ones too",
+)
+async def list_admin_models(
+    admin: AdminPrincipal,
+    gateway: GatewayDep,
+    search: Annotated[str | None, Query(max_length=200, description="Part of the slug or name")] = None,
+    status: Annotated[Literal["all", "listed", "hidden"], Query()] = "all",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> AdminModelPage:
+    async with gateway.sessions() as session:
+        rows, total = await pricing_admin.list_models(
+            session, search=search, status=status, offset=offset, limit=limit
+        )
+    prompt_column, completion_column = PRICE_FIELDS["prompt"][0], PRICE_FIELDS["completion"][0]
+    data = [
+        AdminModelOut(
+            id=model.slug,
+            name=model.name,
+            is_active=model.is_active,
+            is_priced=price.is_priced if price is not None else False,
+            is_manual=price.is_manual if price is not None else False,
+            markup_percent=pricing_admin.markup_percent(price.markup_bps) if price is not None else None,
+            prompt=nanos_to_usd_str(getattr(price, prompt_column) if price is not None else 0),
+            completion=nanos_to_usd_str(getattr(price, completion_column) if price is not None else 0),
+            channels=channels,
+        )
+        for model, price, channels in rows
+    ]
+    more = offset + len(data) < total
+    return AdminModelPage(data=data, total=total, next_offset=offset + len(data) if more and data else None)
+
+
 @router.get("/api/admin/models/{author}/{slug}", response_model=ModelPricingOut, summary="A model's pricing")
 async def get_model_pricing(
     author: str, slug: str, admin: AdminPrincipal, gateway: GatewayDep
 ) -> ModelPricingOut:
+    model_slug = f"{author}/{slug}"
     async with gateway.sessions() as session:
         try:
-            model, price = await pricing_admin.model_pricing(session, f"{author}/{slug}")
+            model, price = await pricing_admin.model_pricing(session, model_slug)
         except LookupError as exc:
             raise AppError(404, str(exc)) from None
         global_bps = await pricing_admin.global_markup_bps(session)
-    return ModelPricingOut(**pricing_admin.describe(model, price, global_bps))
+        endpoints = await pricing_admin.model_endpoints(session, model_slug)
+    out = []
+    for channel, served in endpoints:
+        prices, limits = pricing_admin.endpoint_values(served)
+        out.append(
+            EndpointOut(
+                channel_id=channel.id,
+                channel_name=channel.name,
+                is_enabled=channel.is_enabled,
+                upstream_name=served.upstream_name,
+                prices=prices,
+                limits=limits,
+            )
+        )
+    return ModelPricingOut(
+        **pricing_admin.describe(model, price, global_bps),
+        context_length=model.context_length,
+        max_completion_tokens=model.max_completion_tokens,
+        endpoints=out,
+    )
+
+
+class GlobalMarkupOut(BaseModel):
+    percent: str
+
+
+@router.get("/api/admin/pricing/markup", response_model=GlobalMarkupOut, summary="The global markup")
+async def get_global_markup(admin: AdminPrincipal, gateway: GatewayDep) -> GlobalMarkupOut:
+    async with gateway.sessions() as session:
+        bps = await pricing_admin.global_markup_bps(session)
+    return GlobalMarkupOut(percent=pricing_admin.markup_percent(bps) or "0")
 
 
 @router.patch("/api/admin/models/{author}/{slug}", response_model=ModelPricingOut, summary="Change prices")

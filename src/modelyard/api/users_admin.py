@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from modelyard.accounts import service as accounts
 from modelyard.api.deps import AdminPrincipal, GatewayDep
@@ -15,7 +17,7 @@ from modelyard.api.profile import FieldErrorRoute
 from modelyard.errors import AppError, bad_request
 from modelyard.kit.clock import utcnow
 from modelyard.kit.money import nanos_to_usd_str
-from modelyard.models import User, UserRole
+from modelyard.models import ApiKey, AuthSession, UsageHourly, User, UserRole
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +35,18 @@ class AdminUserOut(BaseModel):
     has_password: bool
     google_linked: bool
     balance: str = Field(description="USD")
+    spend: str | None = Field(
+        default=None, description="USD charged for usage, ever (in lists; null in other answers)"
+    )
+    requests: int | None = Field(default=None, description="Requests ever relayed (in lists)")
+    last_active_at: datetime | None = Field(
+        default=None,
+        description="Its latest request, API key use or signed-in session (in lists; null: never)",
+    )
     created_at: datetime
 
     @classmethod
-    def of(cls, user: User) -> AdminUserOut:
+    def of(cls, user: User, activity: Activity | None = None) -> AdminUserOut:
         return cls(
             id=user.id,
             email=user.email,
@@ -46,8 +56,56 @@ class AdminUserOut(BaseModel):
             has_password=bool(user.password_hash),
             google_linked=user.google_id is not None,
             balance=nanos_to_usd_str(user.balance_nanos),
+            spend=nanos_to_usd_str(activity.spend_nanos) if activity is not None else None,
+            requests=activity.requests if activity is not None else None,
+            last_active_at=activity.last_active_at if activity is not None else None,
             created_at=user.created_at,
         )
+
+
+class Activity(BaseModel):
+    spend_nanos: int = 0
+    requests: int = 0
+    last_active_at: datetime | None = None
+
+
+async def user_activity(db: AsyncSession, user_ids: list[int]) -> dict[int, Activity]:
+    """Spend, requests and the latest sign of life of a page of users: three grouped queries on indexed
+    columns (the hourly usage rollup, API keys, sessions), never the raw request records."""
+    found = {user_id: Activity() for user_id in user_ids}
+    if not user_ids:
+        return found
+    usage = await db.execute(
+        select(
+            UsageHourly.user_id,
+            func.sum(UsageHourly.cost_nanos),
+            func.sum(UsageHourly.requests),
+            func.max(UsageHourly.hour),
+        )
+        .where(UsageHourly.user_id.in_(user_ids))
+        .group_by(UsageHourly.user_id)
+    )
+    latest: dict[int, list[datetime]] = {user_id: [] for user_id in user_ids}
+    for user_id, spend, requests, hour in usage.all():
+        found[user_id].spend_nanos = int(spend or 0)
+        found[user_id].requests = int(requests or 0)
+        if hour is not None:
+            latest[user_id].append(hour)
+    for column, owner in (
+        (ApiKey.last_used_at, ApiKey.user_id),
+        (AuthSession.last_used_at, AuthSession.user_id),
+    ):
+        rows = await db.execute(select(owner, func.max(column)).where(owner.in_(user_ids)).group_by(owner))
+        for user_id, at in rows.all():
+            if at is not None:
+                latest[user_id].append(at)
+    for user_id, times in latest.items():
+        # SQLite returns aggregates of timestamps without their zone; they are stored in UTC.
+        aware = [
+            t if t.tzinfo is not None else t.replace(tzinfo=UTC) for t in times if isinstance(t, datetime)
+        ]
+        found[user_id].last_active_at = max(aware, default=None)
+    return found
 
 
 class AdminUserPage(BaseModel):
@@ -85,6 +143,7 @@ async def list_users(
     admin: AdminPrincipal,
     gateway: GatewayDep,
     search: Annotated[str | None, Query(max_length=320, description="Part of the email address")] = None,
+    role: Annotated[list[Role] | None, Query(description="Only users with one of these roles")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[
         str | None, Query(max_length=20, description="next_cursor of the previous page")
@@ -96,11 +155,14 @@ async def list_users(
             raise bad_request("`cursor` must be the next_cursor of a previous page", field="cursor")
         after = int(cursor)
     async with gateway.sessions() as db:
-        users, total = await accounts.list_users(db, search=search, limit=limit + 1, after_id=after)
-    more = len(users) > limit
-    users = users[:limit]
+        users, total = await accounts.list_users(
+            db, search=search, limit=limit + 1, after_id=after, roles=list(role or [])
+        )
+        more = len(users) > limit
+        users = users[:limit]
+        activity = await user_activity(db, [user.id for user in users])
     return AdminUserPage(
-        data=[AdminUserOut.of(user) for user in users],
+        data=[AdminUserOut.of(user, activity[user.id]) for user in users],
         total=total,
         next_cursor=str(users[-1].id) if more and users else None,
     )

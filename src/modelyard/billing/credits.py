@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from modelyard.billing import ledger
 from modelyard.kit.clock import utcnow
+from modelyard.kit.money import nanos_to_usd_str
 from modelyard.models import LedgerEntry, LedgerKind, User
 
 
@@ -135,7 +139,7 @@ async def transactions(
     *,
     limit: int,
     before_id: int | None = None,
-    kinds: list[LedgerKind] | None = None,
+    kinds: Sequence[LedgerKind] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[LedgerEntry]:
@@ -150,3 +154,62 @@ async def transactions(
     if until is not None:
         query = query.where(LedgerEntry.created_at < until)
     return list((await session.scalars(query.order_by(LedgerEntry.id.desc()).limit(limit))).all())
+
+
+# The transaction export's columns: money as exact USD strings, times in ISO 8601 UTC.
+EXPORT_COLUMNS = ("id", "created_at", "type", "amount", "balance_after", "reference", "note", "generation_id")
+EXPORT_BATCH = 1000
+# A spreadsheet runs a cell starting with one of these as a formula; free text (notes, references) that does
+# is written with a leading apostrophe. Amounts are numbers the ledger wrote, never free text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+async def export_transactions(
+    sessions: async_sessionmaker[AsyncSession],
+    user_id: int,
+    *,
+    kinds: Sequence[LedgerKind] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    batch: int = EXPORT_BATCH,
+) -> AsyncIterator[bytes]:
+    """The filtered transactions as CSV, newest first, read in keyset-paged batches (one short session each):
+    memory stays flat however long the ledger."""
+    yield _csv_line(EXPORT_COLUMNS)
+    before_id: int | None = None
+    while True:
+        async with sessions() as session:
+            entries = await transactions(
+                session, user_id, limit=batch, before_id=before_id, kinds=kinds, since=since, until=until
+            )
+        if not entries:
+            return
+        yield b"".join(_csv_line(_export_row(entry)) for entry in entries)
+        if len(entries) < batch:
+            return
+        before_id = entries[-1].id
+
+
+def _export_row(entry: LedgerEntry) -> tuple[str, ...]:
+    return (
+        str(entry.id),
+        entry.created_at.isoformat(),
+        entry.kind,
+        nanos_to_usd_str(entry.amount_nanos),
+        nanos_to_usd_str(entry.balance_after_nanos),
+        _text_cell(entry.reference),
+        _text_cell(entry.note),
+        entry.generation_id or "",
+    )
+
+
+def _text_cell(value: str | None) -> str:
+    if value is None:
+        return ""
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
+
+
+def _csv_line(values: Sequence[str]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    return buffer.getvalue().encode()

@@ -6,12 +6,19 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from modelyard.catalog.importer import PRICE_FIELDS
 from modelyard.kit.money import MoneyError, nanos_to_usd_str, usd_to_nanos
-from modelyard.models import CatalogModel, ChannelModel, ModelPrice, PriceAudit, PricingSetting
+from modelyard.models import (
+    CatalogModel,
+    Channel,
+    ChannelModel,
+    ModelPrice,
+    PriceAudit,
+    PricingSetting,
+)
 
 GLOBAL_MARKUP = "global_markup"
 MIN_MARKUP_BPS = -9_999  # a discount up to 99.99%; never free or negative
@@ -241,8 +248,69 @@ async def endpoint_prices(
     )
     if served is None:
         raise LookupError(f"channel {channel_id} does not serve {slug}")
-    result: dict[str, str | None] = {}
+    return endpoint_values(served)
+
+
+# --- The admin pages' model list and a model's endpoints.
+
+
+async def list_models(
+    session: AsyncSession,
+    *,
+    search: str | None,
+    status: str,
+    offset: int,
+    limit: int,
+) -> tuple[list[tuple[CatalogModel, ModelPrice | None, int]], int]:
+    """Catalogue models by slug, hidden ones too (`status`: all, listed or hidden), with how many channels
+    serve each, and how many match."""
+    matching = select(CatalogModel.id)
+    if search and search.strip():
+        words = search.strip().lower()
+        matching = matching.where(
+            func.lower(CatalogModel.slug).contains(words, autoescape=True)
+            | func.lower(CatalogModel.name).contains(words, autoescape=True)
+        )
+    if status == "listed":
+        matching = matching.where(CatalogModel.is_active.is_(True))
+    elif status == "hidden":
+        matching = matching.where(CatalogModel.is_active.is_(False))
+    total = int(await session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
+    served = (
+        select(ChannelModel.model_slug, func.count(ChannelModel.id).label("channels"))
+        .group_by(ChannelModel.model_slug)
+        .subquery()
+    )
+    rows = (
+        await session.execute(
+            select(CatalogModel, ModelPrice, func.coalesce(served.c.channels, 0))
+            .outerjoin(ModelPrice, ModelPrice.model_id == CatalogModel.id)
+            .outerjoin(served, served.c.model_slug == CatalogModel.slug)
+            .where(CatalogModel.id.in_(matching))
+            .order_by(CatalogModel.slug)
+            .offset(offset)
+            .limit(limit)
+        )
+    ).all()
+    return [(model, price, int(channels)) for model, price, channels in rows], total
+
+
+async def model_endpoints(session: AsyncSession, slug: str) -> list[tuple[Channel, ChannelModel]]:
+    """The channels serving a model, with their own prices and limits for it."""
+    rows = await session.execute(
+        select(Channel, ChannelModel)
+        .join(ChannelModel, ChannelModel.channel_id == Channel.id)
+        .where(ChannelModel.model_slug == slug)
+        .order_by(Channel.priority.desc(), Channel.name)
+    )
+    return [(channel, served) for channel, served in rows.all()]
+
+
+def endpoint_values(
+    served: ChannelModel,
+) -> tuple[dict[str, str | None], dict[str, int | None]]:
+    prices: dict[str, str | None] = {}
     for name in ENDPOINT_FIELDS:
         value = getattr(served, PRICE_FIELDS[name][0])
-        result[name] = None if value is None else nanos_to_usd_str(value)
-    return result, {name: getattr(served, name) for name in ENDPOINT_LIMITS}
+        prices[name] = None if value is None else nanos_to_usd_str(value)
+    return prices, {name: getattr(served, name) for name in ENDPOINT_LIMITS}

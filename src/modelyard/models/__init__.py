@@ -12,6 +12,7 @@ from modelyard.models.ledger import LedgerEntry, LedgerKind
 from modelyard.models.pricing import PriceAudit, PricingSetting
 from modelyard.models.request_logs import RequestLog
 from modelyard.models.rollups import AppUsageHourly, ModelHistogram, ModelStats, ModelStatsDaily, UsageHourly
+from modelyard.models.site_settings import SiteSetting
 from modelyard.models.users import User, UserRole
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "RedemptionCode",
     "RequestLog",
     "RevokedToken",
+    "SiteSetting",
     "UsageHourly",
     "User",
     "UserRole",

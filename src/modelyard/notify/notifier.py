@@ -56,6 +56,17 @@ class Notifier:
         self.test_limiter = FailureLimiter(TESTS_PER_WINDOW, TEST_WINDOW_SECONDS)
 
     @property
+    def queued(self) -> int:
+        """Alerts waiting to be delivered (for /metrics)."""
+        return self._queue.qsize()
+
+    def reconfigure(self, settings: Settings) -> None:
+        """The site settings changed: the default threshold and the SMTP server apply from the next alert
+        (deliveries already under way finish with what they started with)."""
+        self.default_threshold_nanos = settings.low_balance_threshold_nanos
+        self._smtp = SmtpConfig.from_settings(settings)
+
+    @property
     def email_enabled(self) -> bool:
         return self._smtp is not None
 
@@ -119,7 +130,10 @@ class Notifier:
     def _off_reason(self, channel: Channel, alert: LowBalance) -> str | None:
         if channel == "email":
             if self._smtp is None:
-                return "this server sends no email (MODELYARD_SMTP_HOST is unset)"
+                return (
+                    "this server sends no email (no SMTP server is set in the site settings or as "
+                    "MODELYARD_SMTP_HOST)"
+                )
             if alert.email is None:
                 return "no email address is set for alerts"
             return None
@@ -170,8 +184,10 @@ class Notifier:
 
     async def _send(self, channel: Channel, alert: LowBalance) -> None:
         if channel == "email":
-            assert self._smtp is not None
-            await send_email(self._smtp, email_message(alert, self._smtp.sender))
+            smtp = self._smtp
+            if smtp is None:  # turned off in the site settings since the alert was queued
+                raise DeliveryError("this server no longer sends email", permanent=True)
+            await send_email(smtp, email_message(alert, smtp.sender))
             return
         assert alert.webhook_url is not None
         await post_webhook(

@@ -70,8 +70,26 @@ class SettlementWriter:
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        # Sees every finished request's record as it is queued (the metrics); must not raise or block.
+        self.on_submit: Callable[[dict[str, Any]], None] | None = None
+
+    @property
+    def alert_threshold_nanos(self) -> int | None:
+        """The server's default low-balance threshold; changes with the site settings."""
+        return self._alert_threshold_nanos
+
+    @alert_threshold_nanos.setter
+    def alert_threshold_nanos(self, nanos: int | None) -> None:
+        self._alert_threshold_nanos = nanos
+
+    @property
+    def queued(self) -> int:
+        """Settlements waiting for their batch (for /metrics)."""
+        return len(self._queue)
 
     def submit(self, settlement: Settlement) -> None:
+        if self.on_submit is not None:
+            self.on_submit(settlement.request_log)
         self._queue.append(settlement)
         if len(self._queue) >= self._max_batch:
             self._wakeup.set()

@@ -145,6 +145,22 @@ class HealthBook:
         state.dirty = False
         return health
 
+    def breakers(self) -> list[tuple[int, str, Breaker]]:
+        """Every endpoint this process has seen, with its breaker state now (for /metrics)."""
+        now = self._clock()
+        result = []
+        for (channel_id, model), state in list(self._states.items()):
+            breaker = state.breaker
+            if breaker is Breaker.OPEN and now >= state.open_until:
+                breaker = Breaker.HALF_OPEN  # cooled down: the next request is its trial
+            result.append((channel_id, model, breaker))
+        return result
+
+    def last_failure(self, channel_id: int, model: str) -> tuple[str | None, float | None]:
+        """The last error this endpoint reported and when (Unix seconds), for the admin pages."""
+        state = self._states.get((channel_id, model))
+        return (state.last_error, state.last_failure_at) if state is not None else (None, None)
+
     def try_acquire(self, channel_id: int, model: str) -> bool:
         """May a request go to this endpoint now? An open breaker past its cool-down lets exactly one trial
         request through (half-open) until that trial reports back."""

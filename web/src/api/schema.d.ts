@@ -76,6 +76,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/activity/logs/{generation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of your requests, as the log lists it
+         * @description The log's row for one generation (with every attempt and the error), for the web app's detail view;
+         *     an admin may read anyone's.
+         */
+        get: operations["get_log_api_activity_logs__generation_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/activity/stats": {
         parameters: {
             query?: never;
@@ -239,6 +260,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Catalogue models, hidden ones too */
+        get: operations["list_admin_models_api_admin_models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/models/{author}/{slug}": {
         parameters: {
             query?: never;
@@ -298,7 +336,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The global markup */
+        get: operations["get_global_markup_api_admin_pricing_markup_get"];
         /** Set the global markup */
         put: operations["set_global_markup_api_admin_pricing_markup_put"];
         post?: never;
@@ -342,6 +381,27 @@ export interface paths {
         head?: never;
         /** Edit a provider */
         patch: operations["update_provider_api_admin_providers__slug__patch"];
+        trace?: never;
+    };
+    "/api/admin/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Site settings */
+        get: operations["get_site_settings_api_admin_settings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change site settings
+         * @description All or nothing: a change that breaks a rule (a SMTP username without a password, a client id without a secret) changes nothing and answers 400 naming the setting.
+         */
+        patch: operations["update_site_settings_api_admin_settings_patch"];
         trace?: never;
     };
     "/api/admin/users": {
@@ -678,6 +738,27 @@ export interface paths {
         };
         /** Ledger entries, newest first */
         get: operations["list_transactions_api_balance_transactions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/balance/transactions/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ledger entries as CSV, newest first, streamed
+         * @description The same filters as the list; columns id, created_at (UTC), type, amount and balance_after (USD),
+         *     reference, note, generation_id.
+         */
+        get: operations["export_transactions_api_balance_transactions_export_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1051,6 +1132,54 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AdminModelOut */
+        AdminModelOut: {
+            /**
+             * Channels
+             * @description How many channels serve it
+             */
+            channels: number;
+            /**
+             * Completion
+             * @description USD per million output tokens, before markup
+             */
+            completion: string;
+            /** Id */
+            id: string;
+            /** Is Active */
+            is_active: boolean;
+            /** Is Manual */
+            is_manual: boolean;
+            /** Is Priced */
+            is_priced: boolean;
+            /**
+             * Markup Percent
+             * @description This model's markup; null = the global markup
+             */
+            markup_percent: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prompt
+             * @description USD per million input tokens, before markup
+             */
+            prompt: string;
+        };
+        /** AdminModelPage */
+        AdminModelPage: {
+            /** Data */
+            data: components["schemas"]["AdminModelOut"][];
+            /**
+             * Next Offset
+             * @description Pass as `offset` for the next page; null on the last page
+             */
+            next_offset: number | null;
+            /**
+             * Total
+             * @description Models matching the search
+             */
+            total: number;
+        };
         /**
          * AdminUserIn
          * @description Fields left out stay as they are.
@@ -1091,8 +1220,23 @@ export interface components {
             id: number;
             /** Is Active */
             is_active: boolean;
+            /**
+             * Last Active At
+             * @description Its latest request, API key use or signed-in session (in lists; null: never)
+             */
+            last_active_at?: string | null;
+            /**
+             * Requests
+             * @description Requests ever relayed (in lists)
+             */
+            requests?: number | null;
             /** Role */
             role: string;
+            /**
+             * Spend
+             * @description USD charged for usage, ever (in lists; null in other answers)
+             */
+            spend?: string | null;
         };
         /** AdminUserPage */
         AdminUserPage: {
@@ -1318,6 +1462,11 @@ export interface components {
              */
             spent_today: string;
         };
+        /**
+         * Breaker
+         * @enum {string}
+         */
+        Breaker: "closed" | "open" | "half_open";
         /** CatalogSyncIn */
         CatalogSyncIn: {
             /**
@@ -1339,7 +1488,7 @@ export interface components {
             force: boolean;
             /**
              * Url
-             * @description An OpenRouter-format /api/v1/models URL
+             * @description An OpenRouter-format /api/v1/models URL; default: the site settings' catalog_sync_url
              */
             url?: string | null;
         };
@@ -1352,6 +1501,31 @@ export interface components {
              * @description + added, - removed, ~ price change, ! held, = kept
              */
             changes: string[];
+        };
+        /**
+         * ChannelHealthOut
+         * @description This server's live view (other servers share failures through Redis, not their successes).
+         */
+        ChannelHealthOut: {
+            /** @description The worst of its models' breakers */
+            breaker: components["schemas"]["Breaker"];
+            /** Error Rate 30M */
+            error_rate_30m: number | null;
+            /**
+             * Latency P50 Ms
+             * @description Its models' medians, weighted by their requests
+             */
+            latency_p50_ms: number | null;
+            /** Models */
+            models: components["schemas"]["ModelHealthOut"][];
+            /** Requests 30M */
+            requests_30m: number;
+            /**
+             * Status
+             * @description disabled; down: every model's breaker is open; degraded: some open, or over 20% of requests failed; unknown: no requests for 30 minutes; else healthy
+             * @enum {string}
+             */
+            status: "healthy" | "degraded" | "down" | "unknown" | "disabled";
         };
         /** ChannelIn */
         ChannelIn: {
@@ -1471,6 +1645,7 @@ export interface components {
         ChannelOut: {
             /** Base Url */
             base_url: string;
+            health: components["schemas"]["ChannelHealthOut"];
             /** Id */
             id: number;
             /** Is Enabled */
@@ -1699,6 +1874,31 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** EndpointOut */
+        EndpointOut: {
+            /** Channel Id */
+            channel_id: number;
+            /** Channel Name */
+            channel_name: string;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /**
+             * Limits
+             * @description This channel's own limits; null = the model's
+             */
+            limits: {
+                [key: string]: number | null;
+            };
+            /**
+             * Prices
+             * @description This channel's own prices before markup (USD per million tokens, or per request); null = the model's
+             */
+            prices: {
+                [key: string]: string | null;
+            };
+            /** Upstream Name */
+            upstream_name: string;
+        };
         /** EndpointPricingIn */
         EndpointPricingIn: {
             /**
@@ -1770,6 +1970,11 @@ export interface components {
         /** FacetsOut */
         FacetsOut: {
             data: components["schemas"]["Facets"];
+        };
+        /** GlobalMarkupOut */
+        GlobalMarkupOut: {
+            /** Percent */
+            percent: string;
         };
         /** GrantIn */
         GrantIn: {
@@ -1845,6 +2050,11 @@ export interface components {
              * @description Administers keys; cannot call models
              */
             is_management: boolean;
+            /**
+             * Is Playground
+             * @description The key the server made for the web playground: its secret was never shown to anyone
+             */
+            is_playground: boolean;
             /**
              * Key
              * @description The API key. This is the only time it is shown: store it now
@@ -1959,6 +2169,11 @@ export interface components {
              * @description Administers keys; cannot call models
              */
             is_management: boolean;
+            /**
+             * Is Playground
+             * @description The key the server made for the web playground: its secret was never shown to anyone
+             */
+            is_playground: boolean;
             /**
              * Label
              * @description The masked key, enough to recognise it
@@ -2231,6 +2446,39 @@ export interface components {
         ModelFiguresOut: {
             data: components["schemas"]["ModelFigures"];
         };
+        /** ModelHealthOut */
+        ModelHealthOut: {
+            /** @description closed: routed; open: skipped until retry_in_seconds; half_open: on trial */
+            breaker: components["schemas"]["Breaker"];
+            /**
+             * Error Rate 30M
+             * @description Failed requests of the last 30 minutes, 0..1; null: none
+             */
+            error_rate_30m: number | null;
+            /** Last Error */
+            last_error: string | null;
+            /** Last Failure At */
+            last_failure_at: string | null;
+            /**
+             * Latency P50 Ms
+             * @description Median time of a whole answer over 30 minutes
+             */
+            latency_p50_ms: number | null;
+            /** Model */
+            model: string;
+            /** Requests 30M */
+            requests_30m: number;
+            /**
+             * Retry In Seconds
+             * @description Until an open breaker lets a trial request through
+             */
+            retry_in_seconds: number;
+            /**
+             * Ttft P50 Ms
+             * @description Median time to the first token over 30 minutes
+             */
+            ttft_p50_ms: number | null;
+        };
         /** ModelList */
         ModelList: {
             /** Data */
@@ -2273,11 +2521,21 @@ export interface components {
         };
         /** ModelPricingOut */
         ModelPricingOut: {
+            /** Context Length */
+            context_length?: number | null;
             /** Effective Markup Percent */
             effective_markup_percent: string | null;
+            /**
+             * Endpoints
+             * @description The channels serving it, with their own prices and limits
+             */
+            endpoints?: components["schemas"]["EndpointOut"][];
             /** Id */
             id: string;
-            /** Is Active */
+            /**
+             * Is Active
+             * @description Listed and served; false hides the model and refuses its requests
+             */
             is_active: boolean;
             /**
              * Is Manual
@@ -2291,6 +2549,8 @@ export interface components {
              * @description This model's markup; null = the global markup
              */
             markup_percent: string | null;
+            /** Max Completion Tokens */
+            max_completion_tokens?: number | null;
             /** Name */
             name: string;
             /**
@@ -2836,6 +3096,140 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** SiteSettingsOut */
+        SiteSettingsOut: {
+            /** @description The MODELYARD_* defaults a reset returns to */
+            environment: components["schemas"]["SiteValues"];
+            /**
+             * Problem
+             * @description Saved settings that cannot be applied (the environment's are used instead), and why
+             */
+            problem: string | null;
+            /**
+             * Restart Required
+             * @description Settings whose change needs a restart to apply (none today: every one applies at once)
+             */
+            restart_required: string[];
+            /**
+             * Sources
+             * @description Per setting: set here (site) or the environment's default
+             */
+            sources: {
+                [key: string]: "site" | "environment";
+            };
+            /** @description In effect now, on every server */
+            values: components["schemas"]["SiteValues"];
+        };
+        /**
+         * SiteSettingsPatch
+         * @description Fields sent change (null clears a setting that may be empty: no SMTP host, no client id); fields left
+         *     out stay. `reset` returns settings to their environment default.
+         */
+        SiteSettingsPatch: {
+            /**
+             * Catalog Sync Interval Seconds
+             * @description Seconds between scheduled syncs (at least 1); null: none
+             */
+            catalog_sync_interval_seconds?: number | null;
+            /** Catalog Sync Url */
+            catalog_sync_url?: string | null;
+            /**
+             * Low Balance Threshold
+             * @description USD, e.g. "1" or "2.50"
+             */
+            low_balance_threshold?: string | null;
+            /** Oidc Client Id */
+            oidc_client_id?: string | null;
+            /**
+             * Oidc Client Secret
+             * @description Write-only: stored encrypted, never returned
+             */
+            oidc_client_secret?: string | null;
+            /** Oidc Discovery Url */
+            oidc_discovery_url?: string | null;
+            /** Oidc Link Verified Email */
+            oidc_link_verified_email?: boolean | null;
+            /** Oidc Provider Name */
+            oidc_provider_name?: string | null;
+            /**
+             * Reset
+             * @description Settings to return to their environment default
+             */
+            reset?: ("signup_mode" | "oidc_client_id" | "oidc_client_secret" | "oidc_discovery_url" | "oidc_provider_name" | "oidc_link_verified_email" | "smtp_host" | "smtp_port" | "smtp_username" | "smtp_password" | "smtp_starttls" | "smtp_from" | "low_balance_threshold" | "catalog_sync_interval_seconds" | "catalog_sync_url")[];
+            /** Signup Mode */
+            signup_mode?: ("open" | "invite" | "closed") | null;
+            /** Smtp From */
+            smtp_from?: string | null;
+            /** Smtp Host */
+            smtp_host?: string | null;
+            /**
+             * Smtp Password
+             * @description Write-only: stored encrypted, never returned
+             */
+            smtp_password?: string | null;
+            /** Smtp Port */
+            smtp_port?: number | null;
+            /** Smtp Starttls */
+            smtp_starttls?: boolean | null;
+            /** Smtp Username */
+            smtp_username?: string | null;
+        };
+        /**
+         * SiteValues
+         * @description Settings as they are (in effect, or in the environment): secrets only as whether they are set.
+         */
+        SiteValues: {
+            /**
+             * Catalog Sync Interval Seconds
+             * @description null: no scheduled catalogue sync
+             */
+            catalog_sync_interval_seconds: number | null;
+            /** Catalog Sync Url */
+            catalog_sync_url: string;
+            /**
+             * Low Balance Threshold
+             * @description USD: the alert threshold of users who chose none
+             */
+            low_balance_threshold: string;
+            /** Oidc Client Id */
+            oidc_client_id: string | null;
+            /** Oidc Client Secret Set */
+            oidc_client_secret_set: boolean;
+            /** Oidc Discovery Url */
+            oidc_discovery_url: string;
+            /**
+             * Oidc Enabled
+             * @description Sign-in with the provider is on: a client id and secret are set
+             */
+            oidc_enabled: boolean;
+            /** Oidc Link Verified Email */
+            oidc_link_verified_email: boolean;
+            /** Oidc Provider Name */
+            oidc_provider_name: string;
+            /**
+             * Signup Mode
+             * @description open: anyone may sign up; invite: sign-up needs an invite code; closed: no sign-up
+             * @enum {string}
+             */
+            signup_mode: "open" | "invite" | "closed";
+            /**
+             * Smtp Enabled
+             * @description Alerts go out by email: an SMTP host is set
+             */
+            smtp_enabled: boolean;
+            /** Smtp From */
+            smtp_from: string;
+            /** Smtp Host */
+            smtp_host: string | null;
+            /** Smtp Password Set */
+            smtp_password_set: boolean;
+            /** Smtp Port */
+            smtp_port: number;
+            /** Smtp Starttls */
+            smtp_starttls: boolean;
+            /** Smtp Username */
+            smtp_username: string | null;
+        };
         /** TokensOut */
         TokensOut: {
             /** Access Token */
@@ -3090,6 +3484,39 @@ export interface operations {
             };
             header?: never;
             path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_log_api_activity_logs__generation_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                generation_id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -3539,6 +3966,41 @@ export interface operations {
             };
         };
     };
+    list_admin_models_api_admin_models_get: {
+        parameters: {
+            query?: {
+                /** @description Part of the slug or name */
+                search?: string | null;
+                status?: "all" | "listed" | "hidden";
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminModelPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_model_pricing_api_admin_models__author___slug__get: {
         parameters: {
             query?: never;
@@ -3673,6 +4135,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_global_markup_api_admin_pricing_markup_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GlobalMarkupOut"];
                 };
             };
         };
@@ -3827,11 +4309,66 @@ export interface operations {
             };
         };
     };
+    get_site_settings_api_admin_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteSettingsOut"];
+                };
+            };
+        };
+    };
+    update_site_settings_api_admin_settings_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteSettingsPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteSettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_users_api_admin_users_get: {
         parameters: {
             query?: {
                 /** @description Part of the email address */
                 search?: string | null;
+                /** @description Only users with one of these roles */
+                role?: ("user" | "admin" | "root")[] | null;
                 limit?: number;
                 /** @description next_cursor of the previous page */
                 cursor?: string | null;
@@ -4469,11 +5006,11 @@ export interface operations {
                 limit?: number;
                 /** @description next_cursor of the previous page */
                 cursor?: string | null;
-                /** @description Comma list of types: topup, usage, refund, ... */
+                /** @description Comma list of types: topup, usage, refund, adjustment, redemption, promo */
                 type?: string | null;
-                /** @description Inclusive, ISO 8601 */
+                /** @description Inclusive, ISO 8601 with a time zone */
                 since?: string | null;
-                /** @description Exclusive, ISO 8601 */
+                /** @description Exclusive, ISO 8601 with a time zone */
                 until?: string | null;
             };
             header?: never;
@@ -4489,6 +5026,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TransactionPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_transactions_api_balance_transactions_export_get: {
+        parameters: {
+            query?: {
+                /** @description Comma list of types: topup, usage, refund, adjustment, redemption, promo */
+                type?: string | null;
+                /** @description Inclusive, ISO 8601 with a time zone */
+                since?: string | null;
+                /** @description Exclusive, ISO 8601 with a time zone */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV with a header row */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
                 };
             };
             /** @description Validation Error */

@@ -4,6 +4,7 @@ import { Suspense, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, NavLink as RouterNavLink, Outlet, useLocation } from 'react-router';
 
+import { useAccountTheme } from '../api/settings';
 import { useAccountLanguage } from '../hooks/useLanguage';
 import { AccountMenu, AccountPanel } from './AccountMenu';
 import { LanguageSwitch } from './LanguageSwitch';
@@ -38,6 +39,7 @@ export function Layout() {
   const location = useLocation();
   const wide = useMediaQuery('(min-width: 48em)'); // Mantine's sm breakpoint
   useAccountLanguage();
+  useAccountTheme();
   useEffect(close, [location.pathname, close]);
   useEffect(() => {
     if (wide) {

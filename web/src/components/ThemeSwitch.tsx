@@ -1,6 +1,7 @@
 import { ActionIcon, Menu, useMantineColorScheme, type MantineColorScheme } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 
+import { schemeToTheme, useChangeTheme } from '../api/settings';
 import { MonitorIcon, MoonIcon, SunIcon } from './icons';
 
 const SCHEMES: { value: MantineColorScheme; key: 'theme.light' | 'theme.dark' | 'theme.system'; Icon: typeof SunIcon }[] = [
@@ -9,10 +10,11 @@ const SCHEMES: { value: MantineColorScheme; key: 'theme.light' | 'theme.dark' | 
   { value: 'auto', key: 'theme.system', Icon: MonitorIcon },
 ];
 
-/** Light, dark or the system's; Mantine keeps the choice in localStorage. */
+/** Light, dark or the system's; Mantine keeps the choice in localStorage (and a signed-in user's account). */
 export function ThemeSwitch() {
   const { t } = useTranslation();
-  const { colorScheme, setColorScheme } = useMantineColorScheme();
+  const { colorScheme } = useMantineColorScheme();
+  const change = useChangeTheme();
   const CurrentIcon = colorScheme === 'dark' ? MoonIcon : colorScheme === 'light' ? SunIcon : MonitorIcon;
   return (
     <Menu position="bottom-end" withinPortal>
@@ -27,7 +29,7 @@ export function ThemeSwitch() {
           <Menu.Item
             key={value}
             leftSection={<Icon size={16} />}
-            onClick={() => setColorScheme(value)}
+            onClick={() => change(schemeToTheme(value))}
             aria-current={colorScheme === value ? 'true' : undefined}
             fw={colorScheme === value ? 700 : undefined}
             data-testid={`theme-${value}`}

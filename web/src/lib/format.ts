@@ -159,3 +159,131 @@ export function formatDayShort(day: string, locale: Locale | string): string {
 export function formatChangePercent(percent: number, locale: Locale | string, maximumFractionDigits = 1): string {
   return new Intl.NumberFormat(intl(locale), { style: 'percent', maximumFractionDigits, signDisplay: 'exceptZero' }).format(percent / 100);
 }
+
+// --- Added for the Credits and API keys pages (credits/keys helper): exact USD parsing, signed amounts and
+// date-times that name their time zone.
+
+/** A USD decimal string ("2.5", "-0.000001") as integer nanos, exactly; more than 9 decimals is an error. */
+export function usdToNanos(usd: string): bigint {
+  const shifted = shiftDecimal(usd, 9);
+  if (shifted.includes('.')) {
+    throw new Error(`more than 9 decimal places: ${JSON.stringify(usd)}`);
+  }
+  return BigInt(shifted);
+}
+
+/** A signed USD amount: "+$2.50" for a credit, "-$0.0012" for a charge, "$0.00" for nothing. */
+export function formatUsdSigned(usd: string, locale: Locale | string, options: MoneyOptions = {}): string {
+  const maximumFractionDigits = options.maximumFractionDigits ?? defaultFractionDigits(usd);
+  return formatDecimal(
+    usd,
+    {
+      style: 'currency',
+      currency: 'USD',
+      minimumFractionDigits: Math.min(2, maximumFractionDigits),
+      maximumFractionDigits,
+      signDisplay: 'exceptZero',
+    },
+    locale,
+  );
+}
+
+/** A moment in the viewer's time zone, naming it: "Nov 30, 2026, 3:04 PM GMT+1" / "2026年11月30日 GMT+1 15:04". */
+export function formatDateTimeZoned(value: Date | string | number, locale: Locale | string, timeZone?: string): string {
+  return new Intl.DateTimeFormat(intl(locale), {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
+    ...(timeZone ? { timeZone } : {}),
+  }).format(toDate(value));
+}
+
+/** The viewer's IANA time zone ("Europe/Berlin"); "UTC" when the browser does not say. */
+export function localTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+// --- Added for the Activity and Playground pages: local times with their zone, UTC bucket labels, and exact
+// decimal arithmetic for cost estimates and for costs that arrive as JSON numbers.
+
+const LOCAL_DATE_TIME: Intl.DateTimeFormatOptions = {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+};
+
+/** A moment in the browser's time zone, the zone named: "Nov 30, 2026, 02:03:04 PM GMT+8". */
+export function formatDateTimeWithZone(value: Date | string | number, locale: Locale | string, timeZone?: string): string {
+  return new Intl.DateTimeFormat(intl(locale), { ...LOCAL_DATE_TIME, timeZoneName: 'short', ...(timeZone ? { timeZone } : {}) }).format(
+    toDate(value),
+  );
+}
+
+/** A moment in the browser's time zone without the year or the zone (a table names the zone once). */
+export function formatTimeOfDay(value: Date | string | number, locale: Locale | string, timeZone?: string): string {
+  return new Intl.DateTimeFormat(intl(locale), {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    ...(timeZone ? { timeZone } : {}),
+  }).format(toDate(value));
+}
+
+/** The browser's (or `timeZone`'s) short zone name at a moment: "GMT+8", "UTC", "PST". */
+export function timeZoneName(locale: Locale | string, at: Date = new Date(), timeZone?: string): string {
+  const parts = new Intl.DateTimeFormat(intl(locale), { timeZoneName: 'short', ...(timeZone ? { timeZone } : {}) }).formatToParts(at);
+  return parts.find((part) => part.type === 'timeZoneName')?.value ?? 'UTC';
+}
+
+/** A UTC hour bucket ("2026-11-30T14:00:00+00:00") as an axis label: "Nov 30, 14:00" (UTC). */
+export function formatHourUtc(iso: string, locale: Locale | string): string {
+  return new Intl.DateTimeFormat(intl(locale), {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: 'UTC',
+  }).format(new Date(iso));
+}
+
+/** A decimal string times a whole number, exactly: multiplyDecimal("0.000002", 12) === "0.000024". */
+export function multiplyDecimal(decimal: string, factor: number | bigint): string {
+  const match = DECIMAL.exec(decimal.trim());
+  if (!match || (match[2] === '' && (match[3] ?? '') === '')) {
+    throw new Error(`not a decimal number: ${JSON.stringify(decimal)}`);
+  }
+  const fraction = match[3] ?? '';
+  const scaled = BigInt(`${match[1] ?? ''}${match[2] || '0'}${fraction}`) * BigInt(factor);
+  return shiftDecimal(scaled.toString(), -fraction.length);
+}
+
+/** The sum of decimal strings, exactly. */
+export function addDecimals(...values: string[]): string {
+  const places = Math.max(0, ...values.map((value) => value.split('.')[1]?.length ?? 0));
+  const total = values.reduce((sum, value) => sum + BigInt(shiftDecimal(value, places)), 0n);
+  return shiftDecimal(total.toString(), -places);
+}
+
+/** A USD amount a JSON number carried (usage.cost: 0.000012, 1e-7) as a plain decimal string: "0.0000001".
+ * The server writes the shortest form of a value with at most 9 decimals; that form is recovered exactly. */
+export function usdNumberToDecimal(value: number): string {
+  if (!Number.isFinite(value)) {
+    throw new Error(`not a finite amount: ${value}`);
+  }
+  const text = String(value);
+  const exponent = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/i.exec(text);
+  if (exponent === null) {
+    return text;
+  }
+  const [, sign = '', whole = '0', fraction = '', power = '0'] = exponent;
+  return shiftDecimal(`${sign}${whole}.${fraction || '0'}`, Number(power));
+}

@@ -1,4 +1,5 @@
 import { Badge, Card, Group, Skeleton, Text } from '@mantine/core';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 
@@ -16,7 +17,7 @@ export function modelPath(id: string): string {
   return `/models/${encodeURIComponent(author)}/${rest.map(encodeURIComponent).join('/')}`;
 }
 
-export function modalitiesText(model: Model, t: ReturnType<typeof useTranslation>['t']): string {
+export function modalitiesText(model: Model, t: TFunction): string {
   const inputs = (model.architecture.input_modalities ?? []).map((value) => modalityLabel(t, value)).join(', ');
   const outputs = (model.architecture.output_modalities ?? []).map((value) => modalityLabel(t, value)).join(', ');
   return t('models.card.modalities', { inputs: inputs || '—', outputs: outputs || '—' });
