@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from modelyard.activity.rollups import tokens_per_second
 from modelyard.kit.money import nanos_to_usd_number, nanos_to_usd_str
 from modelyard.models import RequestLog
 
@@ -223,9 +224,11 @@ def _cell(value: Any) -> Any:
 
 
 def _tokens_per_second(row: RequestLog) -> float | None:
-    if not row.completion_tokens or row.ttft_ms is None:
-        return None
-    generating_ms = row.latency_ms - row.ttft_ms
-    if generating_ms <= 0:
-        return None
-    return round(row.completion_tokens * 1000 / generating_ms, 1)
+    """The rollups' definition (rollups.tokens_per_second), read off a stored record."""
+    fields = {
+        "completion_tokens": row.completion_tokens,
+        "ttft_ms": row.ttft_ms,
+        "latency_ms": row.latency_ms,
+    }
+    speed = tokens_per_second(fields)
+    return None if speed is None else round(speed, 1)
