@@ -47,6 +47,16 @@ from modelyard.keys.service import KeyServiceError, KeySettings, create_key
 from modelyard.kit.money import MoneyError, nanos_to_usd_str, usd_to_nanos
 from modelyard.kit.secrets import SecretBox
 from modelyard.models import Channel, LedgerKind
+from modelyard.secret_rotation import (
+    RotationCounts,
+    RotationError,
+    check_new_key,
+    install_key,
+    key_file,
+    new_key,
+    rotate,
+    stage_key,
+)
 
 T = TypeVar("T")
 
@@ -65,6 +75,7 @@ channels_app = typer.Typer(help="Upstream provider channels.", no_args_is_help=T
 catalog_app = typer.Typer(help="The model catalogue and its prices.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The balance ledger.", no_args_is_help=True)
 codes_app = typer.Typer(help="Redemption codes.", no_args_is_help=True)
+secrets_app = typer.Typer(help="The secret key and the values it encrypts.", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
     (users_app, "users"),
@@ -74,6 +85,7 @@ for sub, name in (
     (catalog_app, "catalog"),
     (ledger_app, "ledger"),
     (codes_app, "codes"),
+    (secrets_app, "secrets"),
 ):
     app.add_typer(sub, name=name)
 
@@ -128,6 +140,7 @@ def _run_async(coro: Coroutine[Any, Any, T]) -> T:
         KeyServiceError,
         CodeError,
         CommandError,
+        RotationError,
     ) as exc:
         fail(str(exc))
     except (OperationalError, DBAPIError, OSError) as exc:
@@ -496,6 +509,13 @@ def channels_edit(
     api_key: Annotated[
         list[str] | None, typer.Option(help="Replaces every stored key (repeat to give several)")
     ] = None,
+    api_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Replaces every stored key with this file's, one per line (- reads standard input); unlike "
+            "--api-key, keeps them out of the process list and shell history"
+        ),
+    ] = None,
     models: Annotated[
         str | None,
         typer.Option(
@@ -527,6 +547,11 @@ def channels_edit(
     """Change a channel: only what is given changes; options are merged into the stored ones."""
     if provider_slug is not None and clear_provider_slug:
         fail("give either --provider-slug or --clear-provider-slug, not both")
+    if api_key is not None and api_key_file is not None:
+        fail("give either --api-key or --api-key-file, not both")
+    if api_key_file is not None:
+        lines = _read_secret_input(api_key_file, "--api-key-file").splitlines()
+        api_key = [line for line in lines if line.strip()]
     settings = settings_or_exit()
     box = _secret_box(settings)
     mappings = _or_fail(lambda: parse_model_mappings(models)) if models is not None else None
@@ -802,10 +827,106 @@ def ledger_verify() -> None:
     typer.echo("ledger OK: every balance equals the sum of its entries")
 
 
+@secrets_app.command("rotate")
+def secrets_rotate(
+    new_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="A file holding the new key, at least 32 characters (- reads standard input). Needed when "
+            "MODELYARD_SECRET_KEY is set; with the data directory's secret.key, a random key by default"
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Check that every value decrypts with the current key; change nothing"
+        ),
+    ] = False,
+) -> None:
+    """Re-encrypt every stored provider credential and site secret under a new secret key, all or nothing.
+
+    Stop every server first; start them with the new key afterwards. The current key is the configured one:
+    MODELYARD_SECRET_KEY, else secret.key in the data directory, which then receives the new key (replaced in
+    one step once the database has committed). With MODELYARD_SECRET_KEY, set it to the new key on every
+    instance before starting them. Access tokens issued before are refused (clients refresh; sessions go on),
+    and every user's alert-webhook signing secret changes."""
+    settings = settings_or_exit()
+    assert settings.secret_key is not None  # load_settings creates one in the data dir when unset
+    current = settings.secret_key.get_secret_value()
+    # Settings without the data directory's fallback: None when the key came from secret.key.
+    in_key_file = Settings().secret_key is None
+    replacement: str | None = None
+    if new_key_file is not None:
+        replacement = _or_fail(
+            lambda: check_new_key(_read_secret_input(new_key_file, "--new-key-file"), current)
+        )
+    elif not dry_run:
+        if not in_key_file:
+            fail(
+                "MODELYARD_SECRET_KEY is set: give the new key with --new-key-file (a file, or - for "
+                "standard input), e.g. from: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        replacement = new_key()
+    new_box = SecretBox(replacement) if replacement is not None and not dry_run else None
+    committed = False
+
+    async def main() -> RotationCounts:
+        nonlocal committed
+        engine = await prepare_database(settings)
+        try:
+            async with session_factory(engine)() as session:
+                async with session.begin():
+                    counts = await rotate(session, SecretBox(current), new_box)
+                # Set before anything else can fail: from here on the staged key is the one in use.
+                committed = new_box is not None
+        finally:
+            await engine.dispose()
+        return counts
+
+    staged = None
+    if new_box is not None and in_key_file:
+        assert replacement is not None
+        staged = _or_fail(lambda: stage_key(settings.data_dir, replacement))
+    try:
+        counts = _run_async(main())
+    finally:
+        if staged is not None and not committed:
+            staged.unlink(missing_ok=True)
+        elif staged is not None:
+            try:
+                install_key(staged)
+            except OSError as exc:
+                fail(
+                    f"the database now uses the new key, which is in {staged}, but it could not replace "
+                    f"{key_file(settings.data_dir)} ({exc}): move it there before starting a server"
+                )
+    if new_box is None:
+        checked = " and the new key is usable" if replacement is not None else ""
+        typer.echo(f"dry run: {counts.describe()} decrypt with the current key{checked}; nothing changed")
+        return
+    typer.echo(f"re-encrypted {counts.describe()} under the new key")
+    if staged is not None:
+        typer.echo(f"the new key is in {key_file(settings.data_dir)}; start the server")
+    else:
+        typer.echo("now set MODELYARD_SECRET_KEY to the new key on every instance, then start them")
+
+
+def _read_secret_input(path: Path, option: str) -> str:
+    """A secret from a file, or from standard input for `-`: never from the command line, which the process
+    list and shell history keep."""
+    try:
+        value = sys.stdin.read() if str(path) == "-" else path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{option}: cannot read {path}: {exc}")
+    if not value.strip():
+        fail(f"{option}: {path} is empty")
+    return value
+
+
 def _or_fail(build: Callable[[], T]) -> T:
     try:
         return build()
-    except (ChannelError, CatalogFormatError, OSError) as exc:
+    except (ChannelError, CatalogFormatError, RotationError, OSError) as exc:
         fail(str(exc))
 
 
