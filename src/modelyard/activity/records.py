@@ -158,7 +158,8 @@ def generation_document(row: RequestLog) -> dict[str, Any]:
         "num_fetches": None,
         "web_search_engine": None,
         "app_id": None,
-        "origin": row.app_referer,
+        # OpenRouter's SDK requires a string here: "" when the request named no app.
+        "origin": row.app_referer or "",
         "http_referer": row.app_referer,
         "user_agent": None,
         "external_user": None,
