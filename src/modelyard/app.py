@@ -13,7 +13,6 @@ from typing import Any
 import aiohttp
 import orjson
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
@@ -28,10 +27,11 @@ from modelyard.api import alerts as alerts_api
 from modelyard.api import audit as audit_api
 from modelyard.api import auth as auth_api
 from modelyard.api import balance as balance_api
-from modelyard.api import catalog_docs
+from modelyard.api import catalog_docs, relay_docs
 from modelyard.api import channels as channels_api
 from modelyard.api import keys as keys_api
 from modelyard.api import oidc as oidc_api
+from modelyard.api import openapi as api_openapi
 from modelyard.api import openrouter_keys as openrouter_keys_api
 from modelyard.api import playground as playground_api
 from modelyard.api import preferences as preferences_api
@@ -223,6 +223,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="Modelyard",
         version="0.1.0",
         summary="OpenAI- and OpenRouter-compatible LLM gateway",
+        openapi_tags=api_openapi.TAGS,
         lifespan=lifespan,
     )
     install_error_handlers(app)
@@ -304,7 +305,7 @@ def create_app(settings: Settings) -> FastAPI:
             "/metrics", probes.metrics_endpoint(metrics, gateway, settings.metrics_token), methods=["GET"]
         )
     )
-    describe_catalogue(app)
+    describe_api(app)
     # Last: the web app answers only what no route above matched (and never under /v1 or /api).
     install_web(app)
     return app
@@ -315,16 +316,20 @@ def _gateway_sessions(app: FastAPI) -> async_sessionmaker[AsyncSession] | None:
     return gateway.sessions if gateway is not None else None
 
 
-def describe_catalogue(app: FastAPI) -> None:
-    """The OpenAPI document also describes the catalogue's plain routes (api/catalog_docs.py)."""
+def describe_api(app: FastAPI) -> None:
+    """The OpenAPI document: the routers, plus stand-in descriptions of the plain routes (the relay, the
+    catalogue and the probes: api/relay_docs.py, api/catalog_docs.py), finished by api/openapi.py."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                summary=app.summary,
-                routes=[*app.routes, *catalog_docs.router.routes],
+            app.openapi_schema = api_openapi.build(
+                app,
+                stand_ins=[
+                    route
+                    for router in (*relay_docs.ROUTERS, *catalog_docs.ROUTERS)
+                    for route in router.routes
+                ],
+                extra_models=[relay_docs.ChatCompletionChunk],
             )
         return app.openapi_schema
 

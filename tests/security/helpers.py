@@ -34,6 +34,7 @@ PUBLIC = frozenset(
         ("GET", "/api/v1/models/count"),
         ("GET", "/api/v1/models/facets"),
         ("GET", "/api/v1/models/{author}/{slug}"),
+        ("GET", "/api/v1/model/{author}/{slug}"),
         ("GET", "/api/v1/models/{author}/{slug}/endpoints"),
         ("GET", "/api/v1/providers"),
     }
@@ -157,6 +158,15 @@ class Operation:
         if (self.method, self.path) in PUBLIC:
             return True
         return self.method == "GET" and bool(PUBLIC_GET_PATTERN.match(self.path)) and "link" not in self.path
+
+    @property
+    def is_documented_public(self) -> bool:
+        """The document names no credential for it (its `security`, read from the route's dependencies)."""
+        return not any(self.spec.get("security", []))
+
+    @property
+    def takes_session_cookie(self) -> bool:
+        return any("sessionCookie" in option for option in self.spec.get("security", []))
 
     @property
     def is_admin(self) -> bool:

@@ -106,7 +106,20 @@ async def get_log(caller: CallerDep, gateway: GatewayDep, generation_id: str) ->
     return {"data": records.log_document(row)}
 
 
-@router.get("/api/activity/export", summary="Your requests as CSV or JSON lines, streamed")
+@router.get(
+    "/api/activity/export",
+    summary="Your requests as CSV or JSON lines, streamed",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "`format=csv`: CSV with a header row; `format=jsonl`: one JSON object per line",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
 async def export_logs(
     where: LogFilterDep,
     gateway: GatewayDep,

@@ -24,7 +24,10 @@ router = APIRouter(tags=["admin"])
     status_code=201,
     summary="Add or remove a user's credits",
     responses={
-        200: {"description": "A retry with the same Idempotency-Key: the original entry, nothing changed"}
+        200: {
+            "model": TransactionOut,
+            "description": "A retry with the same Idempotency-Key: the original entry, nothing changed",
+        }
     },
 )
 async def grant_credits(

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from modelyard.accounts import service as accounts
 from modelyard.api.deps import CallerDep, GatewayDep, client_ip
+from modelyard.api.openapi import errors
 from modelyard.auth import cookies
 from modelyard.auth.sessions import Issued, SessionError
 from modelyard.errors import AppError, error_response
@@ -23,12 +24,23 @@ router = APIRouter(tags=["account"])
 
 
 class LoginIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"email": "ada@example.com", "password": "correct-horse-battery"}]},
+    )
     email: str = Field(max_length=320)
     password: str = Field(max_length=1024)
 
 
 class SignupIn(LoginIn):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"email": "ada@example.com", "password": "correct-horse-battery", "display_name": "Ada"},
+                {"email": "ada@example.com", "password": "correct-horse-battery", "invite_code": "A1B2C3D4"},
+            ]
+        }
+    )
     invite_code: str | None = Field(default=None, description="Required when sign-up is invite-only")
     display_name: str | None = Field(default=None, max_length=200)
 
@@ -59,6 +71,28 @@ class UserOut(BaseModel):
 
 
 class TokensOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl",
+                    "token_type": "Bearer",
+                    "expires_at": "2026-06-01T12:15:00Z",
+                    "refresh_token": "myr_3f9c2a.1.Qm9vdHN0cmFwU2VjcmV0",
+                    "refresh_expires_at": "2026-07-01T12:00:00Z",
+                    "session_id": "3f9c2a",
+                    "user": {
+                        "id": 42,
+                        "email": "ada@example.com",
+                        "display_name": "Ada",
+                        "role": "user",
+                        "has_password": True,
+                        "google_linked": False,
+                    },
+                }
+            ]
+        }
+    )
     access_token: str
     token_type: str = "Bearer"  # noqa: S105 - the scheme, not a secret
     expires_at: datetime
@@ -91,7 +125,18 @@ def _tokens(request: Request, response: Response, issued: Issued, user: User) ->
     )
 
 
-@router.post("/api/auth/signup", response_model=TokensOut, status_code=201, summary="Create an account")
+@router.post(
+    "/api/auth/signup",
+    response_model=TokensOut,
+    status_code=201,
+    summary="Create an account",
+    responses=errors(
+        403,
+        409,
+        s403="Sign-up is closed, or needs a valid invite code",
+        s409="An account with this email already exists",
+    ),
+)
 async def signup(body: SignupIn, request: Request, response: Response, gateway: GatewayDep) -> TokensOut:
     auth = gateway.auth
     try:
@@ -120,7 +165,17 @@ async def signup(body: SignupIn, request: Request, response: Response, gateway: 
     return _tokens(request, response, issued, user)
 
 
-@router.post("/api/auth/login", response_model=TokensOut, summary="Sign in with email and password")
+@router.post(
+    "/api/auth/login",
+    response_model=TokensOut,
+    summary="Sign in with email and password",
+    responses=errors(
+        401,
+        429,
+        s401="Wrong email or password",
+        s429="Too many failed sign-ins for this account or address; `Retry-After` says when to try again",
+    ),
+)
 async def login(body: LoginIn, request: Request, response: Response, gateway: GatewayDep) -> TokensOut:
     auth = gateway.auth
     ip = client_ip(request)
@@ -142,7 +197,12 @@ async def login(body: LoginIn, request: Request, response: Response, gateway: Ga
     "/api/auth/refresh",
     response_model=TokensOut,
     summary="A new token pair for a refresh token",
-    responses={401: {"description": "Refused; the session cookies are cleared"}},
+    responses=errors(
+        401,
+        403,
+        s401="Refused; the session cookies are cleared",
+        s403="The refresh cookie was sent without the matching `X-CSRF-Token` header",
+    ),
 )
 async def refresh(
     body: RefreshIn, request: Request, response: Response, gateway: GatewayDep

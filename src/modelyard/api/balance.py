@@ -111,7 +111,9 @@ async def list_transactions(
     "/api/balance/transactions/export",
     summary="Ledger entries as CSV, newest first, streamed",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}}, "description": "CSV with a header row"}},
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV with a header row"}
+    },
 )
 async def export_transactions(
     principal: ApiKeyPrincipal, gateway: GatewayDep, where: TransactionFilterDep

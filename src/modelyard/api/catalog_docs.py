@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict
 
-router = APIRouter(tags=["OpenRouter-compatible"])
+from modelyard.api.openapi import OPENAI, OPENROUTER, errors
 
 SortName = Literal[
     "pricing-low-to-high",
@@ -192,7 +192,6 @@ def model_filters(
 Filters = Annotated[None, Depends(model_filters)]
 
 
-@router.get("/api/v1/models", response_model=ModelList, summary="The model catalogue, filtered and sorted")
 def list_models(
     filters: Filters,
     sort: SortName | None = None,
@@ -203,31 +202,79 @@ def list_models(
     returned; with them, a page and `links.next`."""
 
 
-@router.get("/api/v1/models/count", response_model=ModelCount, summary="How many models match")
 def count_models(filters: Filters) -> None:
     """Takes the same filters as the list."""
 
 
-@router.get("/api/v1/models/facets", response_model=FacetsOut, summary="Counts per filter value")
 def model_facets(filters: Filters) -> None:
     """Takes the same filters as the list; each dimension is counted without its own filter. `free` counts
     the models whose prompt price is 0 (what `max_price=0` keeps)."""
 
 
-@router.get("/api/v1/models/{author}/{slug}", response_model=ModelOut, summary="One model")
 def get_model(author: str, slug: str) -> None:
-    """Also at `/api/v1/model/{author}/{slug}`; 404 when the catalogue has no such model."""
+    """`{"data": model}`; the same at `/api/v1/model/{author}/{slug}` and `/api/v1/models/{author}/{slug}`."""
 
 
-@router.get(
-    "/api/v1/models/{author}/{slug}/endpoints",
-    response_model=ModelEndpointsOut,
-    summary="A model's endpoints: each channel's price, limits, status and recent speed",
-)
+def retrieve_model(
+    slug: Annotated[str, Path(description="The model's id, slash included: `/v1/models/openai/gpt-4o`")],
+) -> None:
+    """The bare model object, as the `openai` SDK's `models.retrieve` reads it."""
+
+
 def get_endpoints(author: str, slug: str) -> None:
     """Uptime, latency and throughput come from this gateway's own traffic over the windows named."""
 
 
-@router.get("/api/v1/providers", response_model=ProvidersOut, summary="The providers channels name")
 def list_providers() -> None:
     """The catalogue's providers, and channels that name none (listed under their own name)."""
+
+
+_NO_MODEL = errors(404, s404="The catalogue has no such model")
+
+
+def catalogue_router(prefix: str, tag: str) -> APIRouter:
+    """The list, the count and the facets: the same handlers answer under `/v1` and `/api/v1`."""
+    router = APIRouter(tags=[tag])
+    router.add_api_route(
+        f"{prefix}/models",
+        list_models,
+        methods=["GET"],
+        response_model=ModelList,
+        summary="The model catalogue, filtered and sorted",
+    )
+    router.add_api_route(
+        f"{prefix}/models/count", count_models, methods=["GET"], response_model=ModelCount,
+        summary="How many models match",
+    )  # fmt: skip
+    router.add_api_route(
+        f"{prefix}/models/facets", model_facets, methods=["GET"], response_model=FacetsOut,
+        summary="Counts per filter value",
+    )  # fmt: skip
+    return router
+
+
+openai_router = catalogue_router("/v1", OPENAI)
+openai_router.add_api_route(
+    "/v1/models/{slug}", retrieve_model, methods=["GET"], response_model=Model, summary="One model",
+    responses=_NO_MODEL,
+)  # fmt: skip
+
+router = catalogue_router("/api/v1", OPENROUTER)
+for _path in ("/api/v1/models/{author}/{slug}", "/api/v1/model/{author}/{slug}"):
+    router.add_api_route(
+        _path, get_model, methods=["GET"], response_model=ModelOut, summary="One model", responses=_NO_MODEL
+    )
+router.add_api_route(
+    "/api/v1/models/{author}/{slug}/endpoints",
+    get_endpoints,
+    methods=["GET"],
+    response_model=ModelEndpointsOut,
+    summary="A model's endpoints: each channel's price, limits, status and recent speed",
+    responses=_NO_MODEL,
+)
+router.add_api_route(
+    "/api/v1/providers", list_providers, methods=["GET"], response_model=ProvidersOut,
+    summary="The providers channels name",
+)  # fmt: skip
+
+ROUTERS = (openai_router, router)

@@ -23,7 +23,7 @@ from modelyard.kit.money import nanos_to_usd_str
 from modelyard.models import ApiKey
 from modelyard.state import Gateway
 
-router = APIRouter(tags=["keys"])
+router = APIRouter(tags=["account"])
 
 ResetPeriod = Literal["daily", "weekly", "monthly"]
 KeyStatus = Literal["active", "disabled", "expired"]
@@ -73,7 +73,21 @@ class KeyCreatedOut(KeyOut):
 
 
 class KeyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"name": "my app"},
+                {
+                    "name": "ci",
+                    "limit": "5",
+                    "limit_reset": "monthly",
+                    "allowed_models": ["openai/*"],
+                    "rpm_limit": 60,
+                },
+            ]
+        },
+    )
 
     name: str = Field(max_length=service.MAX_NAME_CHARS)
     expires_at: datetime | None = Field(default=None, description="ISO 8601 with a time zone; null = never")

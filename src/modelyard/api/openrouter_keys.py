@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from modelyard.api.deps import Caller, CallerDep, GatewayDep
 from modelyard.api.keys import ResetPeriod, apply_changes, changes_of, key_not_found, service_error
+from modelyard.api.openapi import KEY_ONLY, errors
 from modelyard.api.schemas import UsdAmount, parse_usd
 from modelyard.billing import credits
 from modelyard.errors import AppError
@@ -26,6 +27,7 @@ from modelyard.models import ApiKey
 from modelyard.state import Gateway
 
 router = APIRouter(tags=["OpenRouter-compatible"])
+_MANAGEMENT_ONLY = errors(403, s403="Not a management key")
 
 # OpenRouter's workspaces do not exist here: every key is in the default one.
 DEFAULT_WORKSPACE = "default"
@@ -44,7 +46,10 @@ Usd = Annotated[UsdAmount, BeforeValidator(_rounded)]
 class OpenRouterKeyIn(BaseModel):
     # OpenRouter's fields this gateway has no use for (workspace_id, include_byok_in_limit, creator_user_id,
     # external) are accepted and ignored, so that its clients work unchanged.
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={"examples": [{"name": "customer 17", "limit": 10, "limit_reset": "monthly"}]},
+    )
 
     name: str = Field(max_length=service.MAX_NAME_CHARS)
     limit: Usd | None = Field(default=None, description="Credit limit in USD; null = none")
@@ -69,6 +74,84 @@ class OpenRouterKeyPatch(BaseModel):
     allowed_ips: list[str] | None = None
     rpm_limit: int | None = None
     tpm_limit: int | None = None
+
+
+# The answers' shapes, for the reference only: the routes build their dicts (`key_object`, `_limits`).
+class KeyLimitsDoc(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    label: str
+    limit: float | None = Field(description="Credit limit in USD; null = none")
+    limit_remaining: float | None
+    limit_reset: ResetPeriod | None
+    include_byok_in_limit: bool
+    usage: float = Field(description="USD spent with this key, ever")
+    usage_daily: float
+    usage_weekly: float
+    usage_monthly: float
+    byok_usage: float
+    byok_usage_daily: float
+    byok_usage_weekly: float
+    byok_usage_monthly: float
+    creator_user_id: str | None
+    expires_at: str | None
+    is_management_key: bool
+    allowed_models: list[str]
+    allowed_ips: list[str]
+    rpm_limit: int | None
+    tpm_limit: int | None
+
+
+class OpenRouterKey(KeyLimitsDoc):
+    hash: str = Field(description="The key's SHA-256, hex: its id in /api/v1/keys/{key_hash}")
+    name: str
+    disabled: bool
+    created_at: str
+    updated_at: str | None
+    workspace_id: str
+    external_user: str | None
+    last_used_at: str | None
+
+
+class OpenRouterKeyOut(BaseModel):
+    data: OpenRouterKey
+
+
+class OpenRouterKeyCreatedOut(OpenRouterKeyOut):
+    key: str = Field(description="The key itself: shown in this answer only")
+
+
+class OpenRouterKeyList(BaseModel):
+    data: list[OpenRouterKey]
+
+
+class KeyDeletedOut(BaseModel):
+    deleted: Literal[True]
+
+
+class KeyRateLimit(BaseModel):
+    requests: int = Field(description="Requests per minute; -1 = no limit")
+    interval: str
+    note: str
+
+
+class CurrentKey(KeyLimitsDoc):
+    is_free_tier: bool
+    is_provisioning_key: bool
+    rate_limit: KeyRateLimit
+    organization_id: str | None
+    workspace_id: str | None
+    allowed_data_regions: list[str]
+    budgets: list[Any]
+    effective_budget: Any
+    free_model_daily_requests: dict[str, int]
+
+
+class CurrentKeyOut(BaseModel):
+    data: CurrentKey
+
+
+def _answer(model: type[BaseModel], status: int = 200) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": model, "description": "Successful Response"}, **_MANAGEMENT_ONLY}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -140,7 +223,13 @@ async def _own_key(gateway: Gateway, caller: Caller, key_hash: str) -> dict[str,
     return key_object(key, usage.get(key.id, service.KeyUsage()), now)
 
 
-@router.get("/api/v1/key", summary="The API key in use: limits, usage, rate limit")
+@router.get(
+    "/api/v1/key",
+    summary="The API key in use: limits, usage, rate limit",
+    response_model=None,
+    responses={200: {"model": CurrentKeyOut, "description": "Successful Response"}},
+    openapi_extra={"security": KEY_ONLY},
+)
 @router.get("/api/v1/auth/key", summary="The API key in use (legacy path)", include_in_schema=False)
 async def current_key(caller: CallerDep, gateway: GatewayDep) -> dict[str, Any]:
     if caller.key_id is None:
@@ -176,7 +265,13 @@ async def current_key(caller: CallerDep, gateway: GatewayDep) -> dict[str, Any]:
     }
 
 
-@router.get("/api/v1/keys", summary="The management key owner's keys, newest first (100 per page)")
+@router.get(
+    "/api/v1/keys",
+    summary="The management key owner's keys, newest first (100 per page)",
+    response_model=None,
+    responses=_answer(OpenRouterKeyList),
+    openapi_extra={"security": KEY_ONLY},
+)
 async def list_keys(
     caller: CallerDep,
     gateway: GatewayDep,
@@ -200,7 +295,14 @@ async def list_keys(
     return {"data": [key_object(k, usage.get(k.id, service.KeyUsage()), now) for k in keys]}
 
 
-@router.post("/api/v1/keys", status_code=201, summary="Create a key (the key is in this answer only)")
+@router.post(
+    "/api/v1/keys",
+    status_code=201,
+    summary="Create a key (the key is in this answer only)",
+    response_model=None,
+    responses=_answer(OpenRouterKeyCreatedOut, 201),
+    openapi_extra={"security": KEY_ONLY},
+)
 async def create_key(body: OpenRouterKeyIn, caller: CallerDep, gateway: GatewayDep) -> dict[str, Any]:
     _require_management_key(caller)
     settings = service.KeySettings(
@@ -223,13 +325,25 @@ async def create_key(body: OpenRouterKeyIn, caller: CallerDep, gateway: GatewayD
     return {"data": key_object(created.key, service.KeyUsage(), now), "key": created.plaintext}
 
 
-@router.get("/api/v1/keys/{key_hash}", summary="One of the management key owner's keys")
+@router.get(
+    "/api/v1/keys/{key_hash}",
+    summary="One of the management key owner's keys",
+    response_model=None,
+    responses=_answer(OpenRouterKeyOut),
+    openapi_extra={"security": KEY_ONLY},
+)
 async def get_key(key_hash: str, caller: CallerDep, gateway: GatewayDep) -> dict[str, Any]:
     _require_management_key(caller)
     return {"data": await _own_key(gateway, caller, key_hash)}
 
 
-@router.patch("/api/v1/keys/{key_hash}", summary="Change one of the management key owner's keys")
+@router.patch(
+    "/api/v1/keys/{key_hash}",
+    summary="Change one of the management key owner's keys",
+    response_model=None,
+    responses=_answer(OpenRouterKeyOut),
+    openapi_extra={"security": KEY_ONLY},
+)
 async def update_key(
     key_hash: str, body: OpenRouterKeyPatch, caller: CallerDep, gateway: GatewayDep
 ) -> dict[str, Any]:
@@ -244,7 +358,13 @@ async def update_key(
     return {"data": await _own_key(gateway, caller, key_hash)}
 
 
-@router.delete("/api/v1/keys/{key_hash}", summary="Delete one of the management key owner's keys")
+@router.delete(
+    "/api/v1/keys/{key_hash}",
+    summary="Delete one of the management key owner's keys",
+    response_model=None,
+    responses=_answer(KeyDeletedOut),
+    openapi_extra={"security": KEY_ONLY},
+)
 async def delete_key(key_hash: str, caller: CallerDep, gateway: GatewayDep) -> dict[str, bool]:
     _require_management_key(caller)
     async with gateway.sessions() as session, session.begin():

@@ -8,7 +8,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from modelyard.api import relay_docs
 from modelyard.api.deps import CallerDep, GatewayDep
+from modelyard.api.openapi import SESSION_ONLY, errors
 from modelyard.errors import AppError
 from modelyard.keys import service as keys
 
@@ -18,7 +20,11 @@ router = APIRouter(tags=["account"])
 @router.post(
     "/api/playground/chat/completions",
     summary="Chat from the web app's playground (session only)",
-    response_description="The same body, or event stream, as POST /v1/chat/completions",
+    responses={
+        **relay_docs.answers(relay_docs.ChatCompletion, stream=True),
+        **errors(403, s403="Not a browser session (an API key): programs call /v1/chat/completions"),
+    },
+    openapi_extra={"security": SESSION_ONLY, "requestBody": relay_docs.CHAT_BODY},
 )
 async def playground_chat(request: Request, caller: CallerDep, gateway: GatewayDep) -> Response:
     """Takes the body of `POST /v1/chat/completions`. Programs call that endpoint with their own key."""

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from modelyard.kit.money import MoneyError, nanos_to_usd_str, usd_to_nanos
 from modelyard.models import LedgerEntry
@@ -22,6 +22,19 @@ def parse_usd(value: str | int | float | Decimal) -> int:
 
 
 class BalanceOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "balance": "12.5",
+                    "held": "0.012",
+                    "available": "12.488",
+                    "spent_today": "0.34",
+                    "spent_this_month": "7.5",
+                }
+            ]
+        }
+    )
     balance: str = Field(description="USD, the sum of the ledger")
     held: str = Field(description="USD reserved by requests in flight")
     available: str = Field(description="USD that new requests can spend: balance - held")
@@ -59,6 +72,7 @@ class TransactionPage(BaseModel):
 
 
 class RedeemIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "MY-7KQ2-X9PD-4HTW"}]})
     code: str = Field(min_length=1, max_length=64)
 
 
@@ -78,6 +92,7 @@ UsdAmount = Annotated[str, BeforeValidator(_usd)]
 
 
 class GrantIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"amount": "10", "note": "welcome credit"}]})
     amount: UsdAmount = Field(description='USD to add (negative to take away), e.g. "10" or "2.50"')
     note: str | None = Field(default=None, max_length=500)
 

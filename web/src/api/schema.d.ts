@@ -880,6 +880,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a chat completion
+         * @description Relayed to an endpoint of the model chosen by price and live health (or by the request's `provider`
+         *     preferences), failing over to the next endpoint and then to the `models` fallbacks. The most the request
+         *     can cost is reserved from the balance before anything is sent (402 when it does not fit); the answer's
+         *     `usage.cost` is what was charged.
+         */
+        post: operations["chat_completions_api_v1_chat_completions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a text completion (legacy)
+         * @description The legacy text completions API, routed and billed like chat completions.
+         */
+        post: operations["completions_api_v1_completions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credits": {
         parameters: {
             query?: never;
@@ -891,6 +934,26 @@ export interface paths {
         get: operations["get_credits_api_v1_credits_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embeddings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create embeddings
+         * @description Routed and billed like chat completions (prompt tokens only).
+         */
+        post: operations["embeddings_api_v1_embeddings_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -968,6 +1031,26 @@ export interface paths {
         patch: operations["update_key_api_v1_keys__key_hash__patch"];
         trace?: never;
     };
+    "/api/v1/model/{author}/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One model
+         * @description `{"data": model}`; the same at `/api/v1/model/{author}/{slug}` and `/api/v1/models/{author}/{slug}`.
+         */
+        get: operations["get_model_api_v1_model__author___slug__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models": {
         parameters: {
             query?: never;
@@ -1039,7 +1122,7 @@ export interface paths {
         };
         /**
          * One model
-         * @description Also at `/api/v1/model/{author}/{slug}`; 404 when the catalogue has no such model.
+         * @description `{"data": model}`; the same at `/api/v1/model/{author}/{slug}` and `/api/v1/models/{author}/{slug}`.
          */
         get: operations["get_model_api_v1_models__author___slug__get"];
         put?: never;
@@ -1120,6 +1203,232 @@ export interface paths {
         };
         /** Public model rankings (no sign-in) */
         get: operations["model_rankings_api_v1_rankings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness (older path of /healthz)
+         * @description The same as `/healthz`.
+         */
+        get: operations["health_health_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness: the process answers
+         * @description Touches nothing else: for a liveness probe.
+         */
+        get: operations["healthz_healthz_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics
+         * @description Requests, tokens, cost, latency and time to first token per model and provider; circuit breakers,
+         *     holds and queues. Needs `Authorization: Bearer <MODELYARD_METRICS_TOKEN>` when that is set.
+         */
+        get: operations["metrics_metrics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: the database (and Redis, when configured) answer
+         * @description For a readiness probe and load balancers: each check has 2 seconds.
+         */
+        get: operations["readyz_readyz_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a chat completion
+         * @description Relayed to an endpoint of the model chosen by price and live health (or by the request's `provider`
+         *     preferences), failing over to the next endpoint and then to the `models` fallbacks. The most the request
+         *     can cost is reserved from the balance before anything is sent (402 when it does not fit); the answer's
+         *     `usage.cost` is what was charged.
+         */
+        post: operations["chat_completions_v1_chat_completions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a text completion (legacy)
+         * @description The legacy text completions API, routed and billed like chat completions.
+         */
+        post: operations["completions_v1_completions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/embeddings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create embeddings
+         * @description Routed and billed like chat completions (prompt tokens only).
+         */
+        post: operations["embeddings_v1_embeddings_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The model catalogue, filtered and sorted
+         * @description Models an enabled channel serves, newest first unless sorted. Without `offset`/`limit` every match is
+         *     returned; with them, a page and `links.next`.
+         */
+        get: operations["list_models_v1_models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many models match
+         * @description Takes the same filters as the list.
+         */
+        get: operations["count_models_v1_models_count_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/facets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Counts per filter value
+         * @description Takes the same filters as the list; each dimension is counted without its own filter. `free` counts
+         *     the models whose prompt price is 0 (what `max_price=0` keeps).
+         */
+        get: operations["model_facets_v1_models_facets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One model
+         * @description The bare model object, as the `openai` SDK's `models.retrieve` reads it.
+         */
+        get: operations["retrieve_model_v1_models__slug__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1362,6 +1671,29 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** AssistantMessage */
+        AssistantMessage: {
+            /** Content */
+            content: string | null;
+            /** Reasoning */
+            reasoning?: string | null;
+            /** Reasoning Details */
+            reasoning_details?: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Refusal */
+            refusal?: string | null;
+            /**
+             * Role
+             * @default assistant
+             * @constant
+             */
+            role: "assistant";
+            /** Tool Calls */
+            tool_calls?: components["schemas"]["ToolCall"][] | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** AuditEntryOut */
         AuditEntryOut: {
             /**
@@ -1434,7 +1766,16 @@ export interface components {
             /** Value */
             value: number | string;
         };
-        /** BalanceOut */
+        /**
+         * BalanceOut
+         * @example {
+         *       "available": "12.488",
+         *       "balance": "12.5",
+         *       "held": "0.012",
+         *       "spent_this_month": "7.5",
+         *       "spent_today": "0.34"
+         *     }
+         */
         BalanceOut: {
             /**
              * Available
@@ -1718,6 +2059,308 @@ export interface components {
              */
             status: "sent" | "failed" | "off";
         };
+        /** ChatChoice */
+        ChatChoice: {
+            /** Finish Reason */
+            finish_reason: ("stop" | "length" | "tool_calls" | "content_filter" | "error") | null;
+            /** Index */
+            index: number;
+            /** Logprobs */
+            logprobs?: {
+                [key: string]: unknown;
+            } | null;
+            message: components["schemas"]["AssistantMessage"];
+            /** Native Finish Reason */
+            native_finish_reason?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ChatCompletion
+         * @example {
+         *       "choices": [
+         *         {
+         *           "finish_reason": "stop",
+         *           "index": 0,
+         *           "message": {
+         *             "content": "Hello! How can I help?",
+         *             "role": "assistant"
+         *           }
+         *         }
+         *       ],
+         *       "created": 1748600000,
+         *       "id": "gen-Xc2vA9kq3LmN8pQrT5uW7yZ1",
+         *       "model": "openai/gpt-4o-mini",
+         *       "object": "chat.completion",
+         *       "provider": "openai",
+         *       "usage": {
+         *         "completion_tokens": 7,
+         *         "cost": 0.00000555,
+         *         "prompt_tokens": 9,
+         *         "total_tokens": 16
+         *       }
+         *     }
+         */
+        ChatCompletion: {
+            /** Choices */
+            choices: components["schemas"]["ChatChoice"][];
+            /** Created */
+            created: number;
+            /**
+             * Id
+             * @description The generation id (`gen-…`), also in the `X-Generation-Id` header
+             */
+            id: string;
+            /**
+             * Model
+             * @description The model that answered (a fallback, when the model failed)
+             */
+            model: string;
+            /**
+             * Object
+             * @default chat.completion
+             * @constant
+             */
+            object: "chat.completion";
+            /**
+             * Provider
+             * @description The channel that answered
+             */
+            provider: string;
+            /** System Fingerprint */
+            system_fingerprint: string | null;
+            usage: components["schemas"]["Usage"];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ChatCompletionChunk
+         * @description One `data:` event of a chat stream. The last one before `data: [DONE]` has `choices: []` and the
+         *     `usage`; a failure after the stream began is a chunk with `error` and `finish_reason: "error"`, and the
+         *     stream then ends without `[DONE]`.
+         */
+        ChatCompletionChunk: {
+            /** Choices */
+            choices: components["schemas"]["ChunkChoice"][];
+            /** Created */
+            created: number;
+            /** @default null */
+            error: components["schemas"]["ErrorDetail"] | null;
+            /** Id */
+            id: string;
+            /** Model */
+            model: string;
+            /**
+             * Object
+             * @default chat.completion.chunk
+             * @constant
+             */
+            object: "chat.completion.chunk";
+            /**
+             * Provider
+             * @default null
+             */
+            provider: string | null;
+            /** @default null */
+            usage: components["schemas"]["Usage"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ChatCompletionRequest
+         * @description `messages` (or OpenRouter's legacy bare `prompt`) and the model are required. Fields not listed are
+         *     passed on to the provider.
+         */
+        ChatCompletionRequest: {
+            /** Frequency Penalty */
+            frequency_penalty?: number | null;
+            /** Logit Bias */
+            logit_bias?: {
+                [key: string]: number;
+            } | null;
+            /** Logprobs */
+            logprobs?: boolean | null;
+            /**
+             * Max Completion Tokens
+             * @description Like `max_tokens`
+             */
+            max_completion_tokens?: number | null;
+            /**
+             * Max Tokens
+             * @description Most tokens to generate
+             */
+            max_tokens?: number | null;
+            /** Messages */
+            messages?: components["schemas"]["ChatMessage"][] | null;
+            /** Metadata */
+            metadata?: {
+                [key: string]: string;
+            } | null;
+            /** Min P */
+            min_p?: number | null;
+            /** Modalities */
+            modalities?: ("text" | "image" | "audio")[] | null;
+            /**
+             * Model
+             * @description A catalogue slug (`openai/gpt-4o-mini`); the suffixes `:floor` (cheapest first) and `:nitro` (fastest first) choose the routing strategy. Required unless `models` is given.
+             */
+            model?: string | null;
+            /**
+             * Models
+             * @description Fallback models, tried in order when the model fails (OpenRouter); billed by the one that answers
+             */
+            models?: string[] | null;
+            /** Parallel Tool Calls */
+            parallel_tool_calls?: boolean | null;
+            /**
+             * Plugins
+             * @description Accepted for compatibility with OpenRouter; this gateway does not act on it.
+             */
+            plugins?: components["schemas"]["Plugin"][] | null;
+            /** Prediction */
+            prediction?: {
+                [key: string]: unknown;
+            } | null;
+            /** Presence Penalty */
+            presence_penalty?: number | null;
+            /**
+             * Prompt
+             * @description Legacy: one user message (OpenRouter)
+             */
+            prompt?: string | null;
+            provider?: components["schemas"]["ProviderPreferences"] | null;
+            reasoning?: components["schemas"]["Reasoning"] | null;
+            /** Reasoning Effort */
+            reasoning_effort?: ("xhigh" | "high" | "medium" | "low" | "minimal" | "none") | null;
+            /** Repetition Penalty */
+            repetition_penalty?: number | null;
+            response_format?: components["schemas"]["ResponseFormat"] | null;
+            /**
+             * Route
+             * @description Deprecated; use `models`
+             */
+            route?: "fallback" | null;
+            /** Seed */
+            seed?: number | null;
+            /**
+             * Session Id
+             * @description Accepted for compatibility with OpenRouter; this gateway does not act on it.
+             */
+            session_id?: string | null;
+            /** Stop */
+            stop?: string | string[] | null;
+            /**
+             * Stream
+             * @description Answer as server-sent events
+             * @default false
+             */
+            stream: boolean;
+            stream_options?: components["schemas"]["StreamOptions"] | null;
+            /** Temperature */
+            temperature?: number | null;
+            /** Tool Choice */
+            tool_choice?: ("none" | "auto" | "required") | components["schemas"]["NamedToolChoice"] | null;
+            /** Tools */
+            tools?: components["schemas"]["Tool"][] | null;
+            /** Top A */
+            top_a?: number | null;
+            /** Top K */
+            top_k?: number | null;
+            /** Top Logprobs */
+            top_logprobs?: number | null;
+            /** Top P */
+            top_p?: number | null;
+            /**
+             * Transforms
+             * @description Accepted for compatibility with OpenRouter; this gateway does not act on it.
+             */
+            transforms?: string[] | null;
+            /**
+             * Usage
+             * @description No effect: usage is always returned
+             */
+            usage?: {
+                [key: string]: unknown;
+            } | null;
+            /** User */
+            user?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ChatMessage */
+        ChatMessage: {
+            /**
+             * Content
+             * @description Text, or an array of content parts; a trailing assistant message prefills
+             */
+            content?: string | components["schemas"]["ContentPart"][] | null;
+            /** Name */
+            name?: string | null;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "system" | "developer" | "user" | "assistant" | "tool" | "function";
+            /**
+             * Tool Call Id
+             * @description A `tool` turn: the call it answers
+             */
+            tool_call_id?: string | null;
+            /**
+             * Tool Calls
+             * @description An assistant turn's tool calls
+             */
+            tool_calls?: components["schemas"]["ToolCall"][] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ChunkChoice */
+        ChunkChoice: {
+            delta: components["schemas"]["ChunkDelta"];
+            /** Finish Reason */
+            finish_reason: ("stop" | "length" | "tool_calls" | "content_filter" | "error") | null;
+            /** Index */
+            index: number;
+            /**
+             * Native Finish Reason
+             * @default null
+             */
+            native_finish_reason: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ChunkDelta */
+        ChunkDelta: {
+            /**
+             * Content
+             * @default null
+             */
+            content: string | null;
+            /**
+             * Reasoning
+             * @default null
+             */
+            reasoning: string | null;
+            /**
+             * Reasoning Details
+             * @default null
+             */
+            reasoning_details: {
+                [key: string]: unknown;
+            }[] | null;
+            /**
+             * Role
+             * @default null
+             */
+            role: "assistant" | null;
+            /**
+             * Tool Calls
+             * @default null
+             */
+            tool_calls: components["schemas"]["ToolCallDelta"][] | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** CodeBatchOut */
         CodeBatchOut: {
             /**
@@ -1804,6 +2447,172 @@ export interface components {
             /** Max Uses */
             max_uses: number;
         };
+        /**
+         * Completion
+         * @example {
+         *       "choices": [
+         *         {
+         *           "finish_reason": "stop",
+         *           "index": 0,
+         *           "text": " blue."
+         *         }
+         *       ],
+         *       "created": 1748600000,
+         *       "id": "gen-Yd3wB0lr4MnO9qRsU6vX8zA2",
+         *       "model": "openai/gpt-3.5-turbo-instruct",
+         *       "object": "text_completion",
+         *       "provider": "openai",
+         *       "usage": {
+         *         "completion_tokens": 2,
+         *         "cost": 0.0000115,
+         *         "prompt_tokens": 5,
+         *         "total_tokens": 7
+         *       }
+         *     }
+         */
+        Completion: {
+            /** Choices */
+            choices: components["schemas"]["CompletionChoice"][];
+            /** Created */
+            created: number;
+            /** Id */
+            id: string;
+            /** Model */
+            model: string;
+            /**
+             * Object
+             * @default text_completion
+             * @constant
+             */
+            object: "text_completion";
+            /** Provider */
+            provider: string;
+            usage: components["schemas"]["Usage"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** CompletionChoice */
+        CompletionChoice: {
+            /** Finish Reason */
+            finish_reason: ("stop" | "length" | "tool_calls" | "content_filter" | "error") | null;
+            /** Index */
+            index: number;
+            /** Logprobs */
+            logprobs?: {
+                [key: string]: unknown;
+            } | null;
+            /** Text */
+            text: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * CompletionRequest
+         * @description OpenAI's legacy text completions; relayed natively where the provider has them, else as a chat
+         *     request with the prompt as one user message.
+         */
+        CompletionRequest: {
+            /** Best Of */
+            best_of?: number | null;
+            /** Echo */
+            echo?: boolean | null;
+            /** Frequency Penalty */
+            frequency_penalty?: number | null;
+            /** Logit Bias */
+            logit_bias?: {
+                [key: string]: number;
+            } | null;
+            /** Logprobs */
+            logprobs?: number | null;
+            /**
+             * Max Tokens
+             * @description Most tokens to generate
+             */
+            max_tokens?: number | null;
+            /**
+             * Model
+             * @description A catalogue slug (`openai/gpt-4o-mini`); the suffixes `:floor` (cheapest first) and `:nitro` (fastest first) choose the routing strategy. Required unless `models` is given.
+             */
+            model?: string | null;
+            /**
+             * Models
+             * @description Fallback models, tried in order when the model fails (OpenRouter); billed by the one that answers
+             */
+            models?: string[] | null;
+            /** N */
+            n?: number | null;
+            /** Presence Penalty */
+            presence_penalty?: number | null;
+            /** Prompt */
+            prompt: string | string[] | number[] | number[][];
+            provider?: components["schemas"]["ProviderPreferences"] | null;
+            /** Seed */
+            seed?: number | null;
+            /** Stop */
+            stop?: string | string[] | null;
+            /**
+             * Stream
+             * @description Answer as server-sent events
+             * @default false
+             */
+            stream: boolean;
+            stream_options?: components["schemas"]["StreamOptions"] | null;
+            /** Suffix */
+            suffix?: string | null;
+            /** Temperature */
+            temperature?: number | null;
+            /** Top P */
+            top_p?: number | null;
+            /** User */
+            user?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CompletionTokensDetails */
+        CompletionTokensDetails: {
+            /** Reasoning Tokens */
+            reasoning_tokens?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ContentPart
+         * @description One part of a message's content: `text`, `image_url`, `input_audio` or `file` (what each provider
+         *     supports varies; one that cannot carry a part answers 400 naming it).
+         */
+        ContentPart: {
+            /**
+             * Cache Control
+             * @description `{type: ephemeral}`
+             */
+            cache_control?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * File
+             * @description `{filename, file_data}`
+             */
+            file?: {
+                [key: string]: unknown;
+            } | null;
+            image_url?: components["schemas"]["ImageUrl"] | null;
+            /**
+             * Input Audio
+             * @description `{data: base64, format}`
+             */
+            input_audio?: {
+                [key: string]: unknown;
+            } | null;
+            /** Text */
+            text?: string | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "text" | "image_url" | "input_audio" | "file";
+        } & {
+            [key: string]: unknown;
+        };
         /** Count */
         Count: {
             /** Count */
@@ -1826,6 +2635,80 @@ export interface components {
         CreditsOut: {
             data: components["schemas"]["CreditsData"];
         };
+        /** CurrentKey */
+        CurrentKey: {
+            /** Allowed Data Regions */
+            allowed_data_regions: string[];
+            /** Allowed Ips */
+            allowed_ips: string[];
+            /** Allowed Models */
+            allowed_models: string[];
+            /** Budgets */
+            budgets: unknown[];
+            /** Byok Usage */
+            byok_usage: number;
+            /** Byok Usage Daily */
+            byok_usage_daily: number;
+            /** Byok Usage Monthly */
+            byok_usage_monthly: number;
+            /** Byok Usage Weekly */
+            byok_usage_weekly: number;
+            /** Creator User Id */
+            creator_user_id: string | null;
+            /** Effective Budget */
+            effective_budget: unknown;
+            /** Expires At */
+            expires_at: string | null;
+            /** Free Model Daily Requests */
+            free_model_daily_requests: {
+                [key: string]: number;
+            };
+            /** Include Byok In Limit */
+            include_byok_in_limit: boolean;
+            /** Is Free Tier */
+            is_free_tier: boolean;
+            /** Is Management Key */
+            is_management_key: boolean;
+            /** Is Provisioning Key */
+            is_provisioning_key: boolean;
+            /** Label */
+            label: string;
+            /**
+             * Limit
+             * @description Credit limit in USD; null = none
+             */
+            limit: number | null;
+            /** Limit Remaining */
+            limit_remaining: number | null;
+            /** Limit Reset */
+            limit_reset: ("daily" | "weekly" | "monthly") | null;
+            /** Organization Id */
+            organization_id: string | null;
+            rate_limit: components["schemas"]["KeyRateLimit"];
+            /** Rpm Limit */
+            rpm_limit: number | null;
+            /** Tpm Limit */
+            tpm_limit: number | null;
+            /**
+             * Usage
+             * @description USD spent with this key, ever
+             */
+            usage: number;
+            /** Usage Daily */
+            usage_daily: number;
+            /** Usage Monthly */
+            usage_monthly: number;
+            /** Usage Weekly */
+            usage_weekly: number;
+            /** Workspace Id */
+            workspace_id: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CurrentKeyOut */
+        CurrentKeyOut: {
+            data: components["schemas"]["CurrentKey"];
+        };
         /** DailyValue */
         DailyValue: {
             /** Date */
@@ -1837,6 +2720,115 @@ export interface components {
             partial: boolean;
             /** Value */
             value: number | string;
+        };
+        /** Embedding */
+        Embedding: {
+            /**
+             * Embedding
+             * @description Numbers, or base64 with `encoding_format: base64`
+             */
+            embedding: number[] | string;
+            /** Index */
+            index: number;
+            /**
+             * Object
+             * @default embedding
+             * @constant
+             */
+            object: "embedding";
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * Embeddings
+         * @example {
+         *       "data": [
+         *         {
+         *           "embedding": [
+         *             0.0123,
+         *             -0.0456,
+         *             0.0789
+         *           ],
+         *           "index": 0,
+         *           "object": "embedding"
+         *         }
+         *       ],
+         *       "id": "gen-Ze4xC1ms5NoP0rStV7wY9aB3",
+         *       "model": "openai/text-embedding-3-small",
+         *       "object": "list",
+         *       "provider": "openai",
+         *       "usage": {
+         *         "cost": 8e-8,
+         *         "prompt_tokens": 4,
+         *         "total_tokens": 4
+         *       }
+         *     }
+         */
+        Embeddings: {
+            /** Data */
+            data: components["schemas"]["Embedding"][];
+            /** Id */
+            id: string;
+            /** Model */
+            model: string;
+            /**
+             * Object
+             * @default list
+             * @constant
+             */
+            object: "list";
+            /** Provider */
+            provider: string;
+            usage: components["schemas"]["EmbeddingsUsage"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** EmbeddingsRequest */
+        EmbeddingsRequest: {
+            /** Dimensions */
+            dimensions?: number | null;
+            /**
+             * Encoding Format
+             * @default float
+             * @enum {string}
+             */
+            encoding_format: "float" | "base64";
+            /**
+             * Input
+             * @description A non-empty string, an array of non-empty strings, or token ids
+             */
+            input: string | string[] | number[] | number[][];
+            /** Input Type */
+            input_type?: string | null;
+            /**
+             * Model
+             * @description A catalogue slug (`openai/gpt-4o-mini`); the suffixes `:floor` (cheapest first) and `:nitro` (fastest first) choose the routing strategy. Required unless `models` is given.
+             */
+            model?: string | null;
+            /**
+             * Models
+             * @description Fallback models, tried in order when the model fails (OpenRouter); billed by the one that answers
+             */
+            models?: string[] | null;
+            provider?: components["schemas"]["ProviderPreferences"] | null;
+            /** User */
+            user?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** EmbeddingsUsage */
+        EmbeddingsUsage: {
+            /**
+             * Cost
+             * @description USD charged for this request
+             */
+            cost: number;
+            /** Prompt Tokens */
+            prompt_tokens: number;
+            /** Total Tokens */
+            total_tokens: number;
+        } & {
+            [key: string]: unknown;
         };
         /** Endpoint */
         Endpoint: {
@@ -1937,6 +2929,42 @@ export interface components {
                 [key: string]: string | null;
             };
         };
+        /** ErrorDetail */
+        ErrorDetail: {
+            /**
+             * Code
+             * @description The HTTP status, as an integer
+             */
+            code: number;
+            /**
+             * Message
+             * @description What went wrong, for people; names the field at fault where one is
+             */
+            message: string;
+            /**
+             * Metadata
+             * @description Present when there is more to say: `error_type` (OpenRouter's vocabulary, e.g. `invalid_request`, `authentication`, `payment_required`, `permission_denied`, `not_found`, `rate_limit_exceeded`, `provider_unavailable`), `field`, `model`, `provider_name`, `previous_errors`, `availability`.
+             */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * ErrorResponse
+         * @description Every error this API answers, whatever the endpoint: the HTTP status is `error.code`.
+         * @example {
+         *       "error": {
+         *         "code": 402,
+         *         "message": "Insufficient credits. This request can cost up to $0.012 and $0.003 is available; add credits or lower max_tokens.",
+         *         "metadata": {
+         *           "error_type": "payment_required"
+         *         }
+         *       }
+         *     }
+         */
+        ErrorResponse: {
+            error: components["schemas"]["ErrorDetail"];
+        };
         /**
          * Facets
          * @description How many models each filter value would leave, given every other filter of the query.
@@ -1971,12 +2999,46 @@ export interface components {
         FacetsOut: {
             data: components["schemas"]["Facets"];
         };
+        /** FunctionCall */
+        FunctionCall: {
+            /**
+             * Arguments
+             * @description The arguments, as a JSON-encoded string
+             */
+            arguments: string;
+            /** Name */
+            name: string;
+        };
+        /** FunctionDefinition */
+        FunctionDefinition: {
+            /** Description */
+            description?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Parameters
+             * @description A JSON Schema of the arguments
+             */
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
+            /** Strict */
+            strict?: boolean | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** GlobalMarkupOut */
         GlobalMarkupOut: {
             /** Percent */
             percent: string;
         };
-        /** GrantIn */
+        /**
+         * GrantIn
+         * @example {
+         *       "amount": "10",
+         *       "note": "welcome credit"
+         *     }
+         */
         GrantIn: {
             /**
              * Amount
@@ -1986,10 +3048,28 @@ export interface components {
             /** Note */
             note?: string | null;
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
+        /**
+         * HealthOut
+         * @example {
+         *       "status": "ok"
+         *     }
+         */
+        HealthOut: {
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
+        };
+        /** ImageUrl */
+        ImageUrl: {
             /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
+            detail?: ("auto" | "low" | "high") | null;
+            /**
+             * Url
+             * @description An http(s) URL or a `data:` URL (base64)
+             */
+            url: string;
         };
         /** InviteIn */
         InviteIn: {
@@ -2016,6 +3096,21 @@ export interface components {
             email: string | null;
             /** Expires At */
             expires_at: string | null;
+        };
+        /** JsonSchemaFormat */
+        JsonSchemaFormat: {
+            /** Description */
+            description?: string | null;
+            /** Name */
+            name: string;
+            /** Schema */
+            schema?: {
+                [key: string]: unknown;
+            } | null;
+            /** Strict */
+            strict?: boolean | null;
+        } & {
+            [key: string]: unknown;
         };
         /** KeyCreatedOut */
         KeyCreatedOut: {
@@ -2106,7 +3201,29 @@ export interface components {
             /** User Id */
             user_id: number;
         };
-        /** KeyIn */
+        /** KeyDeletedOut */
+        KeyDeletedOut: {
+            /**
+             * Deleted
+             * @constant
+             */
+            deleted: true;
+        };
+        /**
+         * KeyIn
+         * @example {
+         *       "name": "my app"
+         *     }
+         * @example {
+         *       "allowed_models": [
+         *         "openai/*"
+         *       ],
+         *       "limit": "5",
+         *       "limit_reset": "monthly",
+         *       "name": "ci",
+         *       "rpm_limit": 60
+         *     }
+         */
         KeyIn: {
             /** Allowed Ips */
             allowed_ips?: string[];
@@ -2244,6 +3361,18 @@ export interface components {
             /** Tpm Limit */
             tpm_limit?: number | null;
         };
+        /** KeyRateLimit */
+        KeyRateLimit: {
+            /** Interval */
+            interval: string;
+            /** Note */
+            note: string;
+            /**
+             * Requests
+             * @description Requests per minute; -1 = no limit
+             */
+            requests: number;
+        };
         /** KeyUsageOut */
         KeyUsageOut: {
             /**
@@ -2288,7 +3417,13 @@ export interface components {
             /** Next */
             next?: string | null;
         };
-        /** LoginIn */
+        /**
+         * LoginIn
+         * @example {
+         *       "email": "ada@example.com",
+         *       "password": "correct-horse-battery"
+         *     }
+         */
         LoginIn: {
             /** Email */
             email: string;
@@ -2307,6 +3442,22 @@ export interface components {
         MarkupOut: {
             /** Percent */
             percent: string;
+        };
+        /**
+         * MaxPrice
+         * @description Ceilings in USD: per million tokens for `prompt` and `completion`, per unit for the others.
+         */
+        MaxPrice: {
+            /** Audio */
+            audio?: number | string | null;
+            /** Completion */
+            completion?: number | string | null;
+            /** Image */
+            image?: number | string | null;
+            /** Prompt */
+            prompt?: number | string | null;
+            /** Request */
+            request?: number | string | null;
         };
         /** Model */
         Model: {
@@ -2561,7 +3712,108 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /** OpenRouterKeyIn */
+        /** NamedFunction */
+        NamedFunction: {
+            /** Name */
+            name: string;
+        };
+        /** NamedToolChoice */
+        NamedToolChoice: {
+            function: components["schemas"]["NamedFunction"];
+            /**
+             * Type
+             * @default function
+             * @constant
+             */
+            type: "function";
+        };
+        /** OpenRouterKey */
+        OpenRouterKey: {
+            /** Allowed Ips */
+            allowed_ips: string[];
+            /** Allowed Models */
+            allowed_models: string[];
+            /** Byok Usage */
+            byok_usage: number;
+            /** Byok Usage Daily */
+            byok_usage_daily: number;
+            /** Byok Usage Monthly */
+            byok_usage_monthly: number;
+            /** Byok Usage Weekly */
+            byok_usage_weekly: number;
+            /** Created At */
+            created_at: string;
+            /** Creator User Id */
+            creator_user_id: string | null;
+            /** Disabled */
+            disabled: boolean;
+            /** Expires At */
+            expires_at: string | null;
+            /** External User */
+            external_user: string | null;
+            /**
+             * Hash
+             * @description The key's SHA-256, hex: its id in /api/v1/keys/{key_hash}
+             */
+            hash: string;
+            /** Include Byok In Limit */
+            include_byok_in_limit: boolean;
+            /** Is Management Key */
+            is_management_key: boolean;
+            /** Label */
+            label: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            /**
+             * Limit
+             * @description Credit limit in USD; null = none
+             */
+            limit: number | null;
+            /** Limit Remaining */
+            limit_remaining: number | null;
+            /** Limit Reset */
+            limit_reset: ("daily" | "weekly" | "monthly") | null;
+            /** Name */
+            name: string;
+            /** Rpm Limit */
+            rpm_limit: number | null;
+            /** Tpm Limit */
+            tpm_limit: number | null;
+            /** Updated At */
+            updated_at: string | null;
+            /**
+             * Usage
+             * @description USD spent with this key, ever
+             */
+            usage: number;
+            /** Usage Daily */
+            usage_daily: number;
+            /** Usage Monthly */
+            usage_monthly: number;
+            /** Usage Weekly */
+            usage_weekly: number;
+            /** Workspace Id */
+            workspace_id: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** OpenRouterKeyCreatedOut */
+        OpenRouterKeyCreatedOut: {
+            data: components["schemas"]["OpenRouterKey"];
+            /**
+             * Key
+             * @description The key itself: shown in this answer only
+             */
+            key: string;
+        };
+        /**
+         * OpenRouterKeyIn
+         * @example {
+         *       "limit": 10,
+         *       "limit_reset": "monthly",
+         *       "name": "customer 17"
+         *     }
+         */
         OpenRouterKeyIn: {
             /** Allowed Ips */
             allowed_ips?: string[];
@@ -2588,6 +3840,15 @@ export interface components {
             /** Tpm Limit */
             tpm_limit?: number | null;
         };
+        /** OpenRouterKeyList */
+        OpenRouterKeyList: {
+            /** Data */
+            data: components["schemas"]["OpenRouterKey"][];
+        };
+        /** OpenRouterKeyOut */
+        OpenRouterKeyOut: {
+            data: components["schemas"]["OpenRouterKey"];
+        };
         /** OpenRouterKeyPatch */
         OpenRouterKeyPatch: {
             /** Allowed Ips */
@@ -2609,6 +3870,17 @@ export interface components {
             /** Tpm Limit */
             tpm_limit?: number | null;
         };
+        /** PercentileThresholds */
+        PercentileThresholds: {
+            /** P50 */
+            p50?: number | null;
+            /** P75 */
+            p75?: number | null;
+            /** P90 */
+            p90?: number | null;
+            /** P99 */
+            p99?: number | null;
+        };
         /** Percentiles */
         Percentiles: {
             /** P50 */
@@ -2619,6 +3891,16 @@ export interface components {
             p90: number;
             /** P99 */
             p99: number;
+        };
+        /** Plugin */
+        Plugin: {
+            /**
+             * Id
+             * @description Accepted for compatibility with OpenRouter; this gateway does not act on it.
+             */
+            id: string;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * PreferencesIn
@@ -2788,6 +4070,15 @@ export interface components {
             /** Role */
             role: string;
         };
+        /** PromptTokensDetails */
+        PromptTokensDetails: {
+            /** Cache Write Tokens */
+            cache_write_tokens?: number | null;
+            /** Cached Tokens */
+            cached_tokens?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** Provider */
         Provider: {
             /** Headquarters */
@@ -2880,6 +4171,73 @@ export interface components {
             /** Terms Of Service Url */
             terms_of_service_url?: string | null;
         };
+        /**
+         * ProviderPreferences
+         * @description OpenRouter's `provider` object: how this request is routed among the model's endpoints (channels).
+         *     A provider slug matches all of its channels; `provider/channel` or a channel's name matches one.
+         *     Unknown fields are refused (400), so a typo never routes somewhere unintended.
+         */
+        ProviderPreferences: {
+            /**
+             * Allow Fallbacks
+             * @description false: only the `order` providers are tried (default true)
+             */
+            allow_fallbacks?: boolean | null;
+            /**
+             * Data Collection
+             * @description deny: only endpoints known not to keep or train on prompts
+             */
+            data_collection?: ("allow" | "deny") | null;
+            /** Enforce Distillable Text */
+            enforce_distillable_text?: boolean | null;
+            /** Experimental */
+            experimental?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Ignore
+             * @description Never these providers
+             */
+            ignore?: string[] | null;
+            max_price?: components["schemas"]["MaxPrice"] | null;
+            /**
+             * Only
+             * @description Only these providers
+             */
+            only?: string[] | null;
+            /**
+             * Order
+             * @description Providers to try first, in this order
+             */
+            order?: string[] | null;
+            /**
+             * Preferred Max Latency
+             * @description Seconds to the first token (a number: the p50); slower ones are tried later
+             */
+            preferred_max_latency?: number | components["schemas"]["PercentileThresholds"] | null;
+            /**
+             * Preferred Min Throughput
+             * @description Tokens per second (a number: the p50); slower endpoints are tried later
+             */
+            preferred_min_throughput?: number | components["schemas"]["PercentileThresholds"] | null;
+            /** Quantizations */
+            quantizations?: ("int4" | "int8" | "fp4" | "mxfp4" | "nvfp4" | "fp6" | "fp8" | "mxfp8" | "fp16" | "bf16" | "fp32" | "unknown")[] | null;
+            /**
+             * Require Parameters
+             * @description Only endpoints whose model supports every parameter the request sets
+             */
+            require_parameters?: boolean | null;
+            /**
+             * Sort
+             * @description Order endpoints by this instead of the default (price-weighted)
+             */
+            sort?: ("price" | "throughput" | "latency") | components["schemas"]["ProviderSort"] | null;
+            /**
+             * Zdr
+             * @description Only endpoints known to retain nothing
+             */
+            zdr?: boolean | null;
+        };
         /** ProviderShare */
         ProviderShare: {
             /** Provider */
@@ -2888,6 +4246,16 @@ export interface components {
             share: number | null;
             /** Value */
             value: number | string;
+        };
+        /** ProviderSort */
+        ProviderSort: {
+            /**
+             * By
+             * @enum {string}
+             */
+            by: "price" | "throughput" | "latency";
+            /** Partition */
+            partition?: ("model" | "none") | null;
         };
         /** ProvidersOut */
         ProvidersOut: {
@@ -2964,7 +4332,57 @@ export interface components {
         RankingsOut: {
             data: components["schemas"]["Rankings"];
         };
-        /** RedeemIn */
+        /**
+         * ReadinessOut
+         * @example {
+         *       "checks": {
+         *         "database": "ok",
+         *         "redis": "not configured"
+         *       },
+         *       "status": "ok"
+         *     }
+         */
+        ReadinessOut: {
+            /**
+             * Checks
+             * @description Per dependency: "ok", "not configured" or "failed: <error type>"
+             */
+            checks: {
+                [key: string]: string;
+            };
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "unavailable";
+        };
+        /**
+         * Reasoning
+         * @description Reasoning ("thinking") for models that have it; becomes Anthropic's `thinking` budget and Gemini's
+         *     `thinkingConfig`, and `reasoning_effort` for OpenAI-compatible providers.
+         */
+        Reasoning: {
+            /** Effort */
+            effort?: ("xhigh" | "high" | "medium" | "low" | "minimal" | "none") | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /**
+             * Exclude
+             * @description Reason, but leave the reasoning out of the answer
+             */
+            exclude?: boolean | null;
+            /**
+             * Max Tokens
+             * @description A budget of reasoning tokens
+             */
+            max_tokens?: number | null;
+        };
+        /**
+         * RedeemIn
+         * @example {
+         *       "code": "MY-7KQ2-X9PD-4HTW"
+         *     }
+         */
         RedeemIn: {
             /** Code */
             code: string;
@@ -2995,6 +4413,18 @@ export interface components {
              * @description Omit to use the refresh cookie
              */
             refresh_token?: string | null;
+        };
+        /** ResponseFormat */
+        ResponseFormat: {
+            /** @description With `type: json_schema` */
+            json_schema?: components["schemas"]["JsonSchemaFormat"] | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "text" | "json_object" | "json_schema" | "grammar" | "python";
+        } & {
+            [key: string]: unknown;
         };
         /** RoutingPreferenceIn */
         RoutingPreferenceIn: {
@@ -3082,7 +4512,19 @@ export interface components {
              */
             signup_mode: "open" | "invite" | "closed";
         };
-        /** SignupIn */
+        /**
+         * SignupIn
+         * @example {
+         *       "display_name": "Ada",
+         *       "email": "ada@example.com",
+         *       "password": "correct-horse-battery"
+         *     }
+         * @example {
+         *       "email": "ada@example.com",
+         *       "invite_code": "A1B2C3D4",
+         *       "password": "correct-horse-battery"
+         *     }
+         */
         SignupIn: {
             /** Display Name */
             display_name?: string | null;
@@ -3230,7 +4672,35 @@ export interface components {
             /** Smtp Username */
             smtp_username: string | null;
         };
-        /** TokensOut */
+        /** StreamOptions */
+        StreamOptions: {
+            /**
+             * Include Usage
+             * @description No effect: a stream always ends with a usage chunk
+             */
+            include_usage?: boolean | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * TokensOut
+         * @example {
+         *       "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl",
+         *       "expires_at": "2026-06-01T12:15:00Z",
+         *       "refresh_expires_at": "2026-07-01T12:00:00Z",
+         *       "refresh_token": "myr_3f9c2a.1.Qm9vdHN0cmFwU2VjcmV0",
+         *       "session_id": "3f9c2a",
+         *       "token_type": "Bearer",
+         *       "user": {
+         *         "display_name": "Ada",
+         *         "email": "ada@example.com",
+         *         "google_linked": false,
+         *         "has_password": true,
+         *         "id": 42,
+         *         "role": "user"
+         *       }
+         *     }
+         */
         TokensOut: {
             /** Access Token */
             access_token: string;
@@ -3254,6 +4724,53 @@ export interface components {
              */
             token_type: string;
             user: components["schemas"]["UserOut"];
+        };
+        /** Tool */
+        Tool: {
+            function: components["schemas"]["FunctionDefinition"];
+            /**
+             * Type
+             * @default function
+             * @constant
+             */
+            type: "function";
+        };
+        /** ToolCall */
+        ToolCall: {
+            function: components["schemas"]["FunctionCall"];
+            /** Id */
+            id: string;
+            /**
+             * Type
+             * @default function
+             * @constant
+             */
+            type: "function";
+        };
+        /** ToolCallDelta */
+        ToolCallDelta: {
+            /**
+             * Function
+             * @description `{name?, arguments?}` (a fragment)
+             * @default null
+             */
+            function: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Id
+             * @default null
+             */
+            id: string | null;
+            /** Index */
+            index: number;
+            /**
+             * Type
+             * @default null
+             */
+            type: "function" | null;
+        } & {
+            [key: string]: unknown;
         };
         /** TopProvider */
         TopProvider: {
@@ -3296,6 +4813,28 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /**
+         * Usage
+         * @description Always returned. Counts are the provider's (an estimate where it reports none); `cost` is what this
+         *     request was charged, in USD.
+         */
+        Usage: {
+            /** Completion Tokens */
+            completion_tokens: number;
+            completion_tokens_details?: components["schemas"]["CompletionTokensDetails"] | null;
+            /**
+             * Cost
+             * @description USD charged for this request
+             */
+            cost: number;
+            /** Prompt Tokens */
+            prompt_tokens: number;
+            prompt_tokens_details?: components["schemas"]["PromptTokensDetails"] | null;
+            /** Total Tokens */
+            total_tokens: number;
+        } & {
+            [key: string]: unknown;
+        };
         /** UserOut */
         UserOut: {
             /** Display Name */
@@ -3310,19 +4849,6 @@ export interface components {
             id: number;
             /** Role */
             role: string;
-        };
-        /** ValidationError */
-        ValidationError: {
-            /** Context */
-            ctx?: Record<string, never>;
-            /** Input */
-            input?: unknown;
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
         };
     };
     responses: never;
@@ -3351,6 +4877,24 @@ export interface operations {
                     "application/json": components["schemas"]["RoutingPreferenceOut"];
                 };
             };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     put_routing_api_account_routing_put: {
@@ -3375,13 +4919,40 @@ export interface operations {
                     "application/json": components["schemas"]["RoutingPreferenceOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3413,13 +4984,31 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3445,22 +5034,41 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description `format=csv`: CSV with a header row; `format=jsonl`: one JSON object per line */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3499,13 +5107,31 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3532,13 +5158,40 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3574,13 +5227,31 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3609,13 +5280,40 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3642,13 +5340,40 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogSyncOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator; Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3669,6 +5394,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChannelOut"][];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3695,13 +5447,40 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator; Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3726,13 +5505,49 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3755,13 +5570,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator; Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3790,13 +5641,49 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator; Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3825,13 +5712,49 @@ export interface operations {
                     "application/json": components["schemas"]["ProbeOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator; Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3858,13 +5781,40 @@ export interface operations {
                     "application/json": components["schemas"]["CodeBatchPage"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3891,13 +5841,40 @@ export interface operations {
                     "application/json": components["schemas"]["CodesOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator; Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3922,13 +5899,49 @@ export interface operations {
                     "application/json": components["schemas"]["CodeUseOut"][];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3955,13 +5968,40 @@ export interface operations {
                     "application/json": components["schemas"]["InviteOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator; Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3990,13 +6030,40 @@ export interface operations {
                     "application/json": components["schemas"]["AdminModelPage"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4022,13 +6089,49 @@ export interface operations {
                     "application/json": components["schemas"]["ModelPricingOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4058,13 +6161,49 @@ export interface operations {
                     "application/json": components["schemas"]["ModelPricingOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator; Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4095,13 +6234,49 @@ export interface operations {
                     "application/json": components["schemas"]["EndpointPricingOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator; Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4128,13 +6303,40 @@ export interface operations {
                     "application/json": components["schemas"]["AuditOut"][];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4155,6 +6357,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GlobalMarkupOut"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4181,13 +6410,40 @@ export interface operations {
                     "application/json": components["schemas"]["MarkupOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator; Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4208,6 +6464,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProviderOut"][];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4234,13 +6517,40 @@ export interface operations {
                     "application/json": components["schemas"]["ProviderOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator; Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4263,13 +6573,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator; Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4298,13 +6644,49 @@ export interface operations {
                     "application/json": components["schemas"]["ProviderOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator; Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4325,6 +6707,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SiteSettingsOut"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4351,13 +6760,40 @@ export interface operations {
                     "application/json": components["schemas"]["SiteSettingsOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator; Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4388,13 +6824,40 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUserPage"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4423,34 +6886,58 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUserOut"];
                 };
             };
-            /** @description Only a root changes roles or another administrator */
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Only a root changes roles or another administrator; The caller is not an administrator; Made with the session cookie but without the matching `X-CSRF-Token` header */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description No such user */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description The last active root cannot be demoted or disabled */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Internal server error (the message is masked) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4477,7 +6964,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TransactionOut"];
+                };
             };
             /** @description Successful Response */
             201: {
@@ -4488,13 +6977,49 @@ export interface operations {
                     "application/json": components["schemas"]["TransactionOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The caller is not an administrator; Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4518,13 +7043,22 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4549,13 +7083,22 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4582,13 +7125,40 @@ export interface operations {
                     "application/json": components["schemas"]["LinkStartOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4608,6 +7178,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
         };
     };
@@ -4633,13 +7230,40 @@ export interface operations {
                     "application/json": components["schemas"]["TokensOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Wrong email or password */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed sign-ins for this account or address; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4659,6 +7283,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
         };
     };
@@ -4682,6 +7333,33 @@ export interface operations {
                     };
                 };
             };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     me_api_auth_me_get: {
@@ -4702,6 +7380,24 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     options_api_auth_options_get: {
@@ -4720,6 +7416,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SignInOptionsOut"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4746,20 +7451,40 @@ export interface operations {
                     "application/json": components["schemas"]["TokensOut"];
                 };
             };
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Refused; the session cookies are cleared */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The refresh cookie was sent without the matching `X-CSRF-Token` header */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4782,6 +7507,24 @@ export interface operations {
                     "application/json": components["schemas"]["SessionOut"][];
                 };
             };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     revoke_session_api_auth_sessions__session_id__delete: {
@@ -4802,13 +7545,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4835,13 +7614,40 @@ export interface operations {
                     "application/json": components["schemas"]["TokensOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Sign-up is closed, or needs a valid invite code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An account with this email already exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4864,6 +7670,24 @@ export interface operations {
                     "application/json": components["schemas"]["BalanceOut"];
                 };
             };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     get_alerts_api_balance_alerts_get: {
@@ -4882,6 +7706,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AlertSettingsOut"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4913,15 +7755,35 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4944,12 +7806,41 @@ export interface operations {
                     "application/json": components["schemas"]["AlertTestOut"];
                 };
             };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Too many test alerts; try again later */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
         };
     };
@@ -4980,22 +7871,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description Already redeemed */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Internal server error (the message is masked) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5028,13 +7941,31 @@ export interface operations {
                     "application/json": components["schemas"]["TransactionPage"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5061,16 +7992,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5096,13 +8045,31 @@ export interface operations {
                     "application/json": components["schemas"]["KeyOut"][];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5129,13 +8096,40 @@ export interface operations {
                     "application/json": components["schemas"]["KeyCreatedOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5160,13 +8154,40 @@ export interface operations {
                     "application/json": components["schemas"]["KeyOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5189,13 +8210,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5224,13 +8281,49 @@ export interface operations {
                     "application/json": components["schemas"]["KeyOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5242,15 +8335,136 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatCompletionRequest"];
+            };
+        };
         responses: {
-            /** @description The same body, or event stream, as POST /v1/chat/completions */
+            /** @description The answer (JSON), or with `stream: true` an event stream */
             200: {
+                headers: {
+                    /** @description The generation id, for `GET /api/v1/generation?id=` and the activity log */
+                    "X-Generation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatCompletion"];
+                    /**
+                     * @example : OPENROUTER PROCESSING
+                     *
+                     *     data: {"id":"gen-Xc2vA9kq3LmN8pQrT5uW7yZ1","object":"chat.completion.chunk","created":1748600000,"model":"openai/gpt-4o-mini","provider":"openai","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello"},"finish_reason":null}]}
+                     *
+                     *     data: {"id":"gen-Xc2vA9kq3LmN8pQrT5uW7yZ1","object":"chat.completion.chunk","created":1748600000,"model":"openai/gpt-4o-mini","provider":"openai","choices":[{"index":0,"delta":{"content":"!"},"finish_reason":"stop"}]}
+                     *
+                     *     data: {"id":"gen-Xc2vA9kq3LmN8pQrT5uW7yZ1","object":"chat.completion.chunk","created":1748600000,"model":"openai/gpt-4o-mini","provider":"openai","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11,"cost":0.00000255}}
+                     *
+                     *     data: [DONE]
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Not valid (the message and `metadata.field` name the field), or no channel of the model can carry a feature the request uses, or the provider refused the request (e.g. context length) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or one that is unknown, disabled or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key's owner lacks the credit for the most this request can cost (prompt estimate and `max_tokens`, or the model's output limit), or the key's credit limit is reached: nothing was sent */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a browser session (an API key): programs call /v1/chat/completions; Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such model, no price for it, no enabled channel serving it, or none meeting the request's `provider` constraints (`metadata.availability.excluded_by` says which) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over the key's requests or tokens per minute, or the provider's rate limit */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider failed (`metadata.provider_name`, `metadata.previous_errors` list every try) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Every endpoint of the model is cooling down after failures, or the provider is overloaded */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5271,6 +8485,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PreferencesOut"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5302,15 +8534,35 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Made with the session cookie but without the matching `X-CSRF-Token` header */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5331,6 +8583,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProfileOut"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5362,29 +8632,35 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
-            /** @description Email and password changes need a signed-in session, not an API key */
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Email and password changes need a signed-in session, not an API key; Made with the session cookie but without the matching `X-CSRF-Token` header */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description Another account uses this email address */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Too many wrong current passwords; try again later */
@@ -5392,7 +8668,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
         };
     };
@@ -5420,13 +8707,323 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    chat_completions_api_v1_chat_completions_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your app's URL: requests are attributed to it in rankings */
+                "HTTP-Referer"?: string | null;
+                /** @description Your app's name (also accepted as `X-OpenRouter-Title`) */
+                "X-Title"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatCompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description The answer (JSON), or with `stream: true` an event stream */
+            200: {
+                headers: {
+                    /** @description The generation id, for `GET /api/v1/generation?id=` and the activity log */
+                    "X-Generation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatCompletion"];
+                    /**
+                     * @example : OPENROUTER PROCESSING
+                     *
+                     *     data: {"id":"gen-Xc2vA9kq3LmN8pQrT5uW7yZ1","object":"chat.completion.chunk","created":1748600000,"model":"openai/gpt-4o-mini","provider":"openai","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello"},"finish_reason":null}]}
+                     *
+                     *     data: {"id":"gen-Xc2vA9kq3LmN8pQrT5uW7yZ1","object":"chat.completion.chunk","created":1748600000,"model":"openai/gpt-4o-mini","provider":"openai","choices":[{"index":0,"delta":{"content":"!"},"finish_reason":"stop"}]}
+                     *
+                     *     data: {"id":"gen-Xc2vA9kq3LmN8pQrT5uW7yZ1","object":"chat.completion.chunk","created":1748600000,"model":"openai/gpt-4o-mini","provider":"openai","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11,"cost":0.00000255}}
+                     *
+                     *     data: [DONE]
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Not valid (the message and `metadata.field` name the field), or no channel of the model can carry a feature the request uses, or the provider refused the request (e.g. context length) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or one that is unknown, disabled or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key's owner lacks the credit for the most this request can cost (prompt estimate and `max_tokens`, or the model's output limit), or the key's credit limit is reached: nothing was sent */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A management key, a model the key may not use, or an address the key may not be used from */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such model, no price for it, no enabled channel serving it, or none meeting the request's `provider` constraints (`metadata.availability.excluded_by` says which) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over the key's requests or tokens per minute, or the provider's rate limit */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider failed (`metadata.provider_name`, `metadata.previous_errors` list every try) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Every endpoint of the model is cooling down after failures, or the provider is overloaded */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    completions_api_v1_completions_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your app's URL: requests are attributed to it in rankings */
+                "HTTP-Referer"?: string | null;
+                /** @description Your app's name (also accepted as `X-OpenRouter-Title`) */
+                "X-Title"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description The answer (JSON), or with `stream: true` an event stream */
+            200: {
+                headers: {
+                    /** @description The generation id, for `GET /api/v1/generation?id=` and the activity log */
+                    "X-Generation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Completion"];
+                    /**
+                     * @example : OPENROUTER PROCESSING
+                     *
+                     *     data: {"id":"gen-Xc2vA9kq3LmN8pQrT5uW7yZ1","object":"chat.completion.chunk","created":1748600000,"model":"openai/gpt-4o-mini","provider":"openai","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello"},"finish_reason":null}]}
+                     *
+                     *     data: {"id":"gen-Xc2vA9kq3LmN8pQrT5uW7yZ1","object":"chat.completion.chunk","created":1748600000,"model":"openai/gpt-4o-mini","provider":"openai","choices":[{"index":0,"delta":{"content":"!"},"finish_reason":"stop"}]}
+                     *
+                     *     data: {"id":"gen-Xc2vA9kq3LmN8pQrT5uW7yZ1","object":"chat.completion.chunk","created":1748600000,"model":"openai/gpt-4o-mini","provider":"openai","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11,"cost":0.00000255}}
+                     *
+                     *     data: [DONE]
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Not valid (the message and `metadata.field` name the field), or no channel of the model can carry a feature the request uses, or the provider refused the request (e.g. context length) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or one that is unknown, disabled or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key's owner lacks the credit for the most this request can cost (prompt estimate and `max_tokens`, or the model's output limit), or the key's credit limit is reached: nothing was sent */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A management key, a model the key may not use, or an address the key may not be used from */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such model, no price for it, no enabled channel serving it, or none meeting the request's `provider` constraints (`metadata.availability.excluded_by` says which) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over the key's requests or tokens per minute, or the provider's rate limit */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider failed (`metadata.provider_name`, `metadata.previous_errors` list every try) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Every endpoint of the model is cooling down after failures, or the provider is overloaded */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5447,6 +9044,158 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CreditsOut"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    embeddings_api_v1_embeddings_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your app's URL: requests are attributed to it in rankings */
+                "HTTP-Referer"?: string | null;
+                /** @description Your app's name (also accepted as `X-OpenRouter-Title`) */
+                "X-Title"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmbeddingsRequest"];
+            };
+        };
+        responses: {
+            /** @description The answer */
+            200: {
+                headers: {
+                    /** @description The generation id, for `GET /api/v1/generation?id=` and the activity log */
+                    "X-Generation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Embeddings"];
+                };
+            };
+            /** @description Not valid (the message and `metadata.field` name the field), or no channel of the model can carry a feature the request uses, or the provider refused the request (e.g. context length) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or one that is unknown, disabled or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key's owner lacks the credit for the most this request can cost (prompt estimate and `max_tokens`, or the model's output limit), or the key's credit limit is reached: nothing was sent */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A management key, a model the key may not use, or an address the key may not be used from */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such model, no price for it, no enabled channel serving it, or none meeting the request's `provider` constraints (`metadata.availability.excluded_by` says which) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over the key's requests or tokens per minute, or the provider's rate limit */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider failed (`metadata.provider_name`, `metadata.previous_errors` list every try) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Every endpoint of the model is cooling down after failures, or the provider is overloaded */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5473,13 +9222,31 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5499,9 +9266,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CurrentKeyOut"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5525,18 +9308,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OpenRouterKeyList"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a management key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5560,18 +9368,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OpenRouterKeyCreatedOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a management key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5593,18 +9426,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OpenRouterKeyOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a management key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5626,18 +9493,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: boolean;
-                    };
+                    "application/json": components["schemas"]["KeyDeletedOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a management key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5663,18 +9564,102 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OpenRouterKeyOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No credential, or one that is unknown, disabled, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a management key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_model_api_v1_model__author___slug__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                author: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelOut"];
+                };
+            };
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The catalogue has no such model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5720,13 +9705,22 @@ export interface operations {
                     "application/json": components["schemas"]["ModelList"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5769,13 +9763,22 @@ export interface operations {
                     "application/json": components["schemas"]["ModelCount"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5818,13 +9821,22 @@ export interface operations {
                     "application/json": components["schemas"]["FacetsOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5850,13 +9862,31 @@ export interface operations {
                     "application/json": components["schemas"]["ModelOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The catalogue has no such model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5882,13 +9912,31 @@ export interface operations {
                     "application/json": components["schemas"]["ModelEndpointsOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The catalogue has no such model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5916,13 +9964,31 @@ export interface operations {
                     "application/json": components["schemas"]["ModelFiguresOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5943,6 +10009,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProvidersOut"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -5969,13 +10044,809 @@ export interface operations {
                     "application/json": components["schemas"]["RankingsOut"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    health_health_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthOut"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    healthz_healthz_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthOut"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    metrics_metrics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus' text exposition format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description The deployment sets a metrics token and the request did not send it */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    readyz_readyz_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessOut"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not ready: `checks` says what failed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessOut"];
+                };
+            };
+        };
+    };
+    chat_completions_v1_chat_completions_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your app's URL: requests are attributed to it in rankings */
+                "HTTP-Referer"?: string | null;
+                /** @description Your app's name (also accepted as `X-OpenRouter-Title`) */
+                "X-Title"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatCompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description The answer (JSON), or with `stream: true` an event stream */
+            200: {
+                headers: {
+                    /** @description The generation id, for `GET /api/v1/generation?id=` and the activity log */
+                    "X-Generation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatCompletion"];
+                    /**
+                     * @example : OPENROUTER PROCESSING
+                     *
+                     *     data: {"id":"gen-Xc2vA9kq3LmN8pQrT5uW7yZ1","object":"chat.completion.chunk","created":1748600000,"model":"openai/gpt-4o-mini","provider":"openai","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello"},"finish_reason":null}]}
+                     *
+                     *     data: {"id":"gen-Xc2vA9kq3LmN8pQrT5uW7yZ1","object":"chat.completion.chunk","created":1748600000,"model":"openai/gpt-4o-mini","provider":"openai","choices":[{"index":0,"delta":{"content":"!"},"finish_reason":"stop"}]}
+                     *
+                     *     data: {"id":"gen-Xc2vA9kq3LmN8pQrT5uW7yZ1","object":"chat.completion.chunk","created":1748600000,"model":"openai/gpt-4o-mini","provider":"openai","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11,"cost":0.00000255}}
+                     *
+                     *     data: [DONE]
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Not valid (the message and `metadata.field` name the field), or no channel of the model can carry a feature the request uses, or the provider refused the request (e.g. context length) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or one that is unknown, disabled or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key's owner lacks the credit for the most this request can cost (prompt estimate and `max_tokens`, or the model's output limit), or the key's credit limit is reached: nothing was sent */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A management key, a model the key may not use, or an address the key may not be used from */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such model, no price for it, no enabled channel serving it, or none meeting the request's `provider` constraints (`metadata.availability.excluded_by` says which) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over the key's requests or tokens per minute, or the provider's rate limit */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider failed (`metadata.provider_name`, `metadata.previous_errors` list every try) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Every endpoint of the model is cooling down after failures, or the provider is overloaded */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    completions_v1_completions_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your app's URL: requests are attributed to it in rankings */
+                "HTTP-Referer"?: string | null;
+                /** @description Your app's name (also accepted as `X-OpenRouter-Title`) */
+                "X-Title"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description The answer (JSON), or with `stream: true` an event stream */
+            200: {
+                headers: {
+                    /** @description The generation id, for `GET /api/v1/generation?id=` and the activity log */
+                    "X-Generation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Completion"];
+                    /**
+                     * @example : OPENROUTER PROCESSING
+                     *
+                     *     data: {"id":"gen-Xc2vA9kq3LmN8pQrT5uW7yZ1","object":"chat.completion.chunk","created":1748600000,"model":"openai/gpt-4o-mini","provider":"openai","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello"},"finish_reason":null}]}
+                     *
+                     *     data: {"id":"gen-Xc2vA9kq3LmN8pQrT5uW7yZ1","object":"chat.completion.chunk","created":1748600000,"model":"openai/gpt-4o-mini","provider":"openai","choices":[{"index":0,"delta":{"content":"!"},"finish_reason":"stop"}]}
+                     *
+                     *     data: {"id":"gen-Xc2vA9kq3LmN8pQrT5uW7yZ1","object":"chat.completion.chunk","created":1748600000,"model":"openai/gpt-4o-mini","provider":"openai","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11,"cost":0.00000255}}
+                     *
+                     *     data: [DONE]
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Not valid (the message and `metadata.field` name the field), or no channel of the model can carry a feature the request uses, or the provider refused the request (e.g. context length) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or one that is unknown, disabled or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key's owner lacks the credit for the most this request can cost (prompt estimate and `max_tokens`, or the model's output limit), or the key's credit limit is reached: nothing was sent */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A management key, a model the key may not use, or an address the key may not be used from */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such model, no price for it, no enabled channel serving it, or none meeting the request's `provider` constraints (`metadata.availability.excluded_by` says which) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over the key's requests or tokens per minute, or the provider's rate limit */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider failed (`metadata.provider_name`, `metadata.previous_errors` list every try) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Every endpoint of the model is cooling down after failures, or the provider is overloaded */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    embeddings_v1_embeddings_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your app's URL: requests are attributed to it in rankings */
+                "HTTP-Referer"?: string | null;
+                /** @description Your app's name (also accepted as `X-OpenRouter-Title`) */
+                "X-Title"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmbeddingsRequest"];
+            };
+        };
+        responses: {
+            /** @description The answer */
+            200: {
+                headers: {
+                    /** @description The generation id, for `GET /api/v1/generation?id=` and the activity log */
+                    "X-Generation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Embeddings"];
+                };
+            };
+            /** @description Not valid (the message and `metadata.field` name the field), or no channel of the model can carry a feature the request uses, or the provider refused the request (e.g. context length) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or one that is unknown, disabled or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key's owner lacks the credit for the most this request can cost (prompt estimate and `max_tokens`, or the model's output limit), or the key's credit limit is reached: nothing was sent */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A management key, a model the key may not use, or an address the key may not be used from */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such model, no price for it, no enabled channel serving it, or none meeting the request's `provider` constraints (`metadata.availability.excluded_by` says which) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Over the key's requests or tokens per minute, or the provider's rate limit */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider failed (`metadata.provider_name`, `metadata.previous_errors` list every try) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Every endpoint of the model is cooling down after failures, or the provider is overloaded */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The provider did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_models_v1_models_get: {
+        parameters: {
+            query?: {
+                sort?: ("pricing-low-to-high" | "pricing-high-to-low" | "context-high-to-low" | "throughput-high-to-low" | "latency-low-to-high" | "most-popular" | "top-weekly" | "newest") | null;
+                offset?: number | null;
+                limit?: number | null;
+                /** @description Search slug, name, author and description */
+                q?: string | null;
+                /** @description Comma-separated values */
+                input_modalities?: string | null;
+                /** @description Comma-separated; `all`; default text */
+                output_modalities?: string | null;
+                /** @description Comma-separated values */
+                supported_parameters?: string | null;
+                /** @description Comma-separated values */
+                model_authors?: string | null;
+                /** @description Comma-separated values */
+                providers?: string | null;
+                /** @description Minimum context length */
+                context?: number | null;
+                /** @description USD per million prompt tokens */
+                min_price?: string | null;
+                /** @description USD per million prompt tokens; 0: free models */
+                max_price?: string | null;
+                include_unavailable?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    count_models_v1_models_count_get: {
+        parameters: {
+            query?: {
+                /** @description Search slug, name, author and description */
+                q?: string | null;
+                /** @description Comma-separated values */
+                input_modalities?: string | null;
+                /** @description Comma-separated; `all`; default text */
+                output_modalities?: string | null;
+                /** @description Comma-separated values */
+                supported_parameters?: string | null;
+                /** @description Comma-separated values */
+                model_authors?: string | null;
+                /** @description Comma-separated values */
+                providers?: string | null;
+                /** @description Minimum context length */
+                context?: number | null;
+                /** @description USD per million prompt tokens */
+                min_price?: string | null;
+                /** @description USD per million prompt tokens; 0: free models */
+                max_price?: string | null;
+                include_unavailable?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelCount"];
+                };
+            };
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    model_facets_v1_models_facets_get: {
+        parameters: {
+            query?: {
+                /** @description Search slug, name, author and description */
+                q?: string | null;
+                /** @description Comma-separated values */
+                input_modalities?: string | null;
+                /** @description Comma-separated; `all`; default text */
+                output_modalities?: string | null;
+                /** @description Comma-separated values */
+                supported_parameters?: string | null;
+                /** @description Comma-separated values */
+                model_authors?: string | null;
+                /** @description Comma-separated values */
+                providers?: string | null;
+                /** @description Minimum context length */
+                context?: number | null;
+                /** @description USD per million prompt tokens */
+                min_price?: string | null;
+                /** @description USD per million prompt tokens; 0: free models */
+                max_price?: string | null;
+                include_unavailable?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FacetsOut"];
+                };
+            };
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    retrieve_model_v1_models__slug__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's id, slash included: `/v1/models/openai/gpt-4o` */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Model"];
+                };
+            };
+            /** @description The request is not valid: the message names each field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The catalogue has no such model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Internal server error (the message is masked) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
