@@ -5,7 +5,11 @@ from the environment, so the test only sets variables and never rewrites an exam
 
 A fenced block in a code language is either run here or preceded by `<!-- not-run: <reason> -->`; a block
 in any other language must be an output sample (json, text, http). A guide cannot show code that was never
-run."""
+run.
+
+The Simplified Chinese guides (docs/api/zh-CN/) are not run again: their fenced blocks must equal the English
+page's, in order, so the English runs prove them. Their headings mirror the English ones level for level, so
+every link in them is the English link pointed at the Chinese page and heading."""
 
 from __future__ import annotations
 
@@ -14,9 +18,12 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -28,6 +35,7 @@ SQLITE_ONLY = True
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDES = ROOT / "docs" / "api"
+CHINESE = GUIDES / "zh-CN"
 NODE_MODULES = ROOT / "web" / "node_modules"
 
 # Fence language -> how the block is run.
@@ -308,26 +316,106 @@ def _tools(example: Example) -> list[str]:
 
 
 def _anchor(heading: str) -> str:
-    """The id GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
-    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+    """The id GitHub gives a heading: lower case; letters (CJK ones included), marks, digits, `_`, `-` and
+    spaces kept, every other character dropped (full-width punctuation such as `：` too), spaces as
+    hyphens."""
+    kept = (
+        c
+        for c in heading.lower()
+        if c in "- " or unicodedata.category(c)[0] in "LM" or unicodedata.category(c) in ("Nd", "Nl", "Pc")
+    )
+    return "".join(kept).replace(" ", "-")
+
+
+def _headings(path: Path) -> list[tuple[int, str]]:
+    """The page's headings in order, as (level, GitHub's id); a repeated heading's id gets `-1`, `-2`, ..."""
+    seen: Counter[str] = Counter()
+    headings = []
+    for match in map(HEADING.match, _prose(path)):
+        if match is not None:
+            slug = _anchor(match.group(2))
+            headings.append((len(match.group(1)), f"{slug}-{seen[slug]}" if seen[slug] else slug))
+            seen[slug] += 1
+    return headings
+
+
+def _links(path: Path) -> list[str]:
+    return [link for line in _prose(path) for link in re.findall(r"\]\(([^)\s]+)\)", line)]
+
+
+def _outside(link: str) -> bool:
+    return re.match(r"[a-z]+:", link) is not None
 
 
 def test_links_between_guides_resolve() -> None:
-    targets = {
-        path.name: {_anchor(m.group(2)) for m in map(HEADING.match, _prose(path)) if m is not None}
-        for path in GUIDES.glob("*.md")
-    }
+    pages = sorted(GUIDES.glob("*.md")) + sorted(CHINESE.glob("*.md"))
+    targets = {path: {anchor for _, anchor in _headings(path)} for path in pages}
     broken = []
-    for path in sorted(GUIDES.glob("*.md")):
-        for line in _prose(path):
-            for link in re.findall(r"\]\(([^)\s]+)\)", line):
-                if re.match(r"[a-z]+:", link):
-                    continue  # an outside address
-                file, _, anchor = link.partition("#")
-                file = file or path.name
-                if file not in targets or (anchor and anchor not in targets[file]):
-                    broken.append(f"{path.name}: {link}")
+    for path in pages:
+        for link in _links(path):
+            if _outside(link):
+                continue
+            file, _, anchor = link.partition("#")
+            target = Path(os.path.normpath(path.parent / file)) if file else path
+            if target not in targets or (anchor and unquote(anchor) not in targets[target]):
+                broken.append(f"{path.relative_to(GUIDES)}: {link}")
     assert not broken, "links to no guide or heading:\n" + "\n".join(broken)
+
+
+def test_chinese_guides_show_the_english_examples() -> None:
+    english = sorted(path.name for path in GUIDES.glob("*.md"))
+    assert sorted(path.name for path in CHINESE.glob("*.md")) == english, "one zh-CN page per English guide"
+    differences = []
+    for name in english:
+        theirs, ours = _blocks(GUIDES / name), _blocks(CHINESE / name)
+        shown = [[(b.language, b.code, b.not_run_reason) for b in blocks] for blocks in (theirs, ours)]
+        if shown[0] != shown[1]:
+            # Name the first block that differs (or the first one missing) in each page.
+            at = next(
+                (i for i, (a, b) in enumerate(zip(*shown, strict=False)) if a != b), min(map(len, shown))
+            )
+            where = [f"{blocks[at].line}" if at < len(blocks) else "end" for blocks in (theirs, ours)]
+            differences.append(f"zh-CN/{name}:{where[1]} differs from {name}:{where[0]}")
+    assert not differences, "\n".join(differences)
+
+
+def test_chinese_guides_mirror_the_english_headings_and_links() -> None:
+    """Each page links to its other-language version at the top, and a Chinese page's links lead where the
+    English page's do, to the Chinese pages and headings."""
+    english = sorted(GUIDES.glob("*.md"))
+    # The English id -> the Chinese id of the heading in the same place, per page.
+    anchors: dict[str, dict[str, str]] = {}
+    mismatched = []
+    for path in english:
+        theirs, ours = _headings(path), _headings(CHINESE / path.name)
+        if [level for level, _ in theirs] != [level for level, _ in ours]:
+            mismatched.append(f"zh-CN/{path.name}: headings differ in number or level from {path.name}")
+            continue
+        pairs = zip(theirs, ours, strict=True)
+        anchors[path.name] = {original: translated for (_, original), (_, translated) in pairs}
+    assert not mismatched, "\n".join(mismatched)
+
+    def translated(link: str, page: str) -> str:
+        if _outside(link):
+            return link
+        file, _, anchor = link.partition("#")
+        if file == f"zh-CN/{page}":
+            return f"../{page}"
+        return f"{file}#{anchors.get(file or page, {}).get(anchor, anchor)}" if anchor else file
+
+    differences = []
+    for path in english:
+        chinese = CHINESE / path.name
+        top = path.read_text(encoding="utf-8").splitlines()[:5]
+        if f"[简体中文](zh-CN/{path.name})" not in top:
+            differences.append(f"{path.name}: no [简体中文](zh-CN/{path.name}) link at the top")
+        if f"[English](../{path.name})" not in chinese.read_text(encoding="utf-8").splitlines()[:5]:
+            differences.append(f"zh-CN/{path.name}: no [English](../{path.name}) link at the top")
+        expected = Counter(translated(link, path.name) for link in _links(path))
+        actual = Counter(unquote(link) for link in _links(chinese))
+        differences += [f"zh-CN/{path.name} lacks a link to {link}" for link in expected - actual]
+        differences += [f"zh-CN/{path.name} has an extra link to {link}" for link in actual - expected]
+    assert not differences, "\n".join(differences)
 
 
 def _prose(path: Path) -> list[str]:
