@@ -12,7 +12,7 @@ STATIC_INDEX := src/modelyard/static/index.html
 # What `make run` rebuilds the web app for, when any of it is newer than the build.
 WEB_SOURCES := $(WEB)/src $(WEB)/index.html $(WEB)/package-lock.json
 
-.PHONY: install run test lint typecheck pytest web web-deps web-test openapi bench-setup clean lock
+.PHONY: install run test lint typecheck pytest web web-deps web-test openapi bench-setup clean lock screenshots
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Modelyard needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -65,6 +65,14 @@ pytest: install
 
 # web-test builds the web app, which the browser tests in pytest use.
 test: lint typecheck web-test pytest
+
+# The manuals' pictures (docs/images/, committed): runs the browser tests that take them (whole modules: some
+# pages show what earlier tests there made), writing the chosen ones to docs/images/ too (tests/web/conftest.py,
+# DOCS_IMAGES). Needs /usr/bin/chromium and a Chinese font (fonts-wqy-zenhei).
+SCREENSHOT_TESTS := $(addprefix tests/web/,test_auth_pages.py test_models_pages.py test_home_rankings.py \
+	test_credits_keys.py test_activity_settings_playground.py test_admin_pages.py)
+screenshots: install web
+	WEB_DOCS_IMAGES=1 $(BIN)/pytest -q -p no:cacheprovider $(SCREENSHOT_TESTS)
 
 # Regenerate the lock after changing dependencies in pyproject.toml.
 lock:

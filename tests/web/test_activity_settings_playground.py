@@ -396,6 +396,7 @@ def test_screenshots(seeded: Seeded, shoot_all: ShootAll, shoot: Shoot, new_cont
     shoot_all("/playground", "playground", user=owner, ready='[data-testid="composer"]', prepare=_ask)
     for path, name, ready in (
         ("/activity", "activity", '[data-testid="log-row"]'),
+        (f"/activity?generation={seeded.fallback}", "activity-detail", '[data-testid="attempt-chain"]'),
         ("/settings", "settings", '[data-testid="settings-sessions"]'),
         ("/playground", "playground", '[data-testid="composer"]'),
     ):

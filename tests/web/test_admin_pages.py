@@ -336,3 +336,80 @@ def test_screenshots_of_every_admin_page(
     context.close()
     for name in ADMIN_PAGES:
         _shots(new_context, shoot, {"en": admin, "zh-CN": chinese}, name, ready[name])
+    _dialog_shots(new_context, shoot, admin)
+
+
+# What the dialog shots click or read, as each language labels it.
+_DIALOG_LABELS = {
+    "en": {
+        "provider": "Provider type",
+        "api_version": "Azure API version",
+        "stream_options": "Ask for usage in streams",
+        "edit": "Edit Adminweb: Priced One",
+    },
+    "zh-CN": {
+        "provider": "提供方类型",
+        "api_version": "Azure API 版本",
+        "stream_options": "在流式响应中请求用量",
+        "edit": "编辑 Adminweb: Priced One",
+    },
+}
+
+
+def _dialog_shots(new_context: ContextFactory, shoot: Shoot, admin: SiteUser) -> None:
+    """For the operator's guides, desktop light in both languages: the add-channel dialog filled in for Azure
+    OpenAI (nothing is saved), and a model's pricing editor with its per-channel prices. A taller window
+    shows each whole. One page throughout: the language switch changes it in place (and the account's
+    preference, set back to English at the end)."""
+    context = new_context()
+    sign_in(context, admin)
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 1700})
+    page.goto("/admin/channels")
+    _shoot_the_azure_channel(page, shoot, "en")
+    _switch_language(page, "zh-CN")
+    _shoot_the_azure_channel(page, shoot, "zh-CN")
+    page.goto(f"/admin/models?q={PRICED}")
+    _shoot_the_model_editor(page, shoot, "zh-CN")
+    _switch_language(page, "en")
+    _shoot_the_model_editor(page, shoot, "en")
+    context.close()
+
+
+def _switch_language(page: Page, language: str) -> None:
+    page.get_by_test_id("language-switch").click()
+    page.get_by_test_id(f"language-{language}").click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+
+
+def _shoot_the_azure_channel(page: Page, shoot: Shoot, language: str) -> None:
+    labels = _DIALOG_LABELS[language]
+    page.get_by_test_id("add-channel").first.click()
+    form = page.get_by_test_id("channel-form")
+    form.get_by_test_id("channel-name").fill("azure-eastus")
+    form.get_by_label(labels["provider"]).click()
+    page.get_by_role("option", name="Azure OpenAI").click()
+    form.get_by_test_id("channel-base-url").fill("https://my-resource.openai.azure.com")
+    form.get_by_test_id("channel-keys").fill("0123456789abcdef0123456789abcdef")
+    form.get_by_test_id("model-slug-0").fill("openai/gpt-4o")
+    page.keyboard.press("Escape")  # the suggestions, not the dialog
+    form.get_by_test_id("model-upstream-0").fill("gpt-4o-prod")
+    form.get_by_label(labels["api_version"]).fill("2024-10-21")
+    # An OpenAI-compatible switch, gone once Azure is chosen.
+    expect(form.get_by_text(labels["stream_options"])).to_have_count(0)
+    settle(page)
+    shoot(page, f"admin-channel-azure-desktop-light-{language}")
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("channel-form")).to_have_count(0)
+
+
+def _shoot_the_model_editor(page: Page, shoot: Shoot, language: str) -> None:
+    row = page.locator(f'[data-testid="admin-model-row"][data-id="{PRICED}"]')
+    row.get_by_role("button", name=_DIALOG_LABELS[language]["edit"]).click()
+    editor = page.get_by_test_id("model-editor")
+    expect(editor.get_by_test_id("endpoint-form")).to_contain_text("web-admin-channel")
+    page.wait_for_load_state("networkidle")
+    settle(page)
+    shoot(page, f"admin-model-editor-desktop-light-{language}")
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("model-editor")).to_have_count(0)

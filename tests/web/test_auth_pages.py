@@ -137,6 +137,7 @@ def test_screenshots_of_the_sign_in_and_sign_up_pages(
     shoot_all("/signin", "signin")
     shoot_all("/signup", "signup")
     shoot_all("/signin", "signin", language="zh-CN")
+    shoot_all("/signup", "signup", language="zh-CN")
 
     # The error state, once.
     page = new_context().new_page()

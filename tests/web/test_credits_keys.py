@@ -273,5 +273,28 @@ def test_screenshots(
             expect(page.get_by_role("heading", level=1)).to_have_text(heading[path])
             settle(page)
             shoot(page, f"{name}-desktop-light-zh-CN")
+        _shoot_the_key_form(page, shoot, "zh-CN")
     finally:
         context.request.patch("/api/user/preferences", data={"language": "en"}, headers=headers)
+    _, page = signed_in(new_context, account)
+    page.goto("/keys")
+    _shoot_the_key_form(page, shoot, "en")
+
+
+def _shoot_the_key_form(page: Page, shoot: Shoot, language: str) -> None:
+    """The create dialog filled in with a daily credit limit and restrictions (for the user guide)."""
+    daily = {"en": "Daily", "zh-CN": "每天"}[language]
+    page.get_by_test_id("create-key").click()
+    form = page.get_by_test_id("key-form")
+    form.get_by_test_id("key-name").fill("ci-server")
+    form.get_by_test_id("key-limit").fill("5")
+    form.get_by_test_id("key-reset").click()
+    page.get_by_role("option", name=daily, exact=True).click()
+    form.get_by_test_id("key-models").fill("ckweb/*")
+    form.get_by_test_id("key-models").press("Enter")
+    form.get_by_test_id("key-rpm").fill("60")
+    expect(form.get_by_test_id("key-reset")).to_have_value(daily)
+    settle(page)
+    shoot(page, f"keys-form-desktop-light-{language}")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)

@@ -13,7 +13,15 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.web.conftest import ContextFactory, ShootAll, Site, SiteFactory, catalog_model
+from tests.web.conftest import (
+    ContextFactory,
+    Shoot,
+    ShootAll,
+    Site,
+    SiteFactory,
+    catalog_model,
+    settle,
+)
 
 CREATED = 1_767_225_600
 TEXT_PARAMS = ["max_tokens", "temperature", "stream"]
@@ -328,6 +336,19 @@ def test_filters_are_in_a_drawer_on_phones(new_context: ContextFactory, catalogu
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, tab
 
 
-def test_screenshots(shoot_all: ShootAll, catalogue: Site) -> None:
-    shoot_all("/models", "models", ready="[data-testid=model-card]")
-    shoot_all("/models/acme/vision-pro?tab=providers", "model-detail", ready="[data-testid=provider-row]")
+def test_screenshots(shoot_all: ShootAll, shoot: Shoot, new_context: ContextFactory, catalogue: Site) -> None:
+    pages = (
+        ("/models", "models", "[data-testid=model-card]"),
+        ("/models/acme/vision-pro?tab=providers", "model-detail", "[data-testid=provider-row]"),
+    )
+    for path, name, ready in pages:
+        shoot_all(path, name, ready=ready)
+    # In Chinese, for the Chinese user guide: desktop, light.
+    page = new_context(language="zh-CN").new_page()
+    for path, name, ready in pages:
+        page.goto(path)
+        page.locator(ready).first.wait_for()
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+        settle(page)
+        shoot(page, f"{name}-desktop-light-zh-CN")
