@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
-from typing import Any
+from datetime import timedelta
+from typing import Any, get_args
 
 import httpx
 import orjson
@@ -15,15 +16,20 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
+from openrouter import OpenRouter
+from openrouter.utils import BackoffStrategy, RetryConfig
+from pydantic import BaseModel, SecretStr
 
-from modelyard.api import catalog_docs, relay_docs
+from modelyard.activity import records, rollups
+from modelyard.api import activity_schemas, catalog_docs, relay_docs
 from modelyard.api.openapi import ErrorResponse
 from modelyard.app import create_app
 from modelyard.config import Settings
+from modelyard.db.engine import create_engine
+from modelyard.kit.clock import utcnow
 from modelyard.relay.request import parse_chat_request, parse_completions_request, parse_embeddings_request
 from modelyard.routing.policy import parse_policy
-from tests.conftest import Cli, Env, Server
+from tests.conftest import Cli, Env, Server, query, run_async
 from tests.fakes.openai_upstream import FakeOpenAIUpstream
 
 SQLITE_ONLY = True  # the live check below needs a server; what it checks does not depend on the database
@@ -185,9 +191,10 @@ def test_docs_page_is_served(client: TestClient) -> None:
 @pytest.fixture(scope="module")
 def live(
     env: Env, cli: Cli, upstream: FakeOpenAIUpstream, server_factory: Callable[[Env], Server]
-) -> Iterator[tuple[str, dict[str, str]]]:
+) -> Iterator[tuple[str, dict[str, str], str]]:
     cli("catalog", "import")
-    models = "openai/gpt-4o-mini=gpt-4o-mini-chunks-3,openai/text-embedding-3-small=text-embedding-3-small"
+    models = ("openai/gpt-4o-mini=gpt-4o-mini-chunks-3,openai/text-embedding-3-small=text-embedding-3-small,"
+              "openai/gpt-4o=gpt-4o-fail-500")  # fmt: skip
     cli("channels", "add", "docs", "--provider", "openai", "--base-url", upstream.base_url,
         "--api-key", "sk-upstream-test", "--models", models)  # fmt: skip
     email = f"docs-{secrets.token_hex(4)}@example.com"
@@ -195,11 +202,11 @@ def live(
     key = cli("keys", "create", email, "--name", "docs").stdout.strip().splitlines()[-1]
     cli("credits", "grant", email, "5")
     server = server_factory(env)
-    yield server.url, {"Authorization": f"Bearer {key}"}
+    yield server.url, {"Authorization": f"Bearer {key}"}, email
 
 
-def test_the_relay_answers_what_the_reference_describes(live: tuple[str, dict[str, str]]) -> None:
-    url, auth = live
+def test_the_relay_answers_what_the_reference_describes(live: tuple[str, dict[str, str], str]) -> None:
+    url, auth, _ = live
     chat = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Hello!"}]}
     with httpx.Client(base_url=url, headers=auth, timeout=30) as http:
         for prefix in ("/v1", "/api/v1"):
@@ -232,3 +239,94 @@ def test_the_relay_answers_what_the_reference_describes(live: tuple[str, dict[st
         ):
             assert response.status_code == status, response.text
             assert ErrorResponse.model_validate(response.json()).error.code == status
+
+
+def same_json(model: type[BaseModel], answer: httpx.Response) -> None:
+    """The answer validates against its model and goes back through it to the same JSON: keys, their order,
+    values, integers staying integers (the models describe the builders' dicts and must not reshape them)."""
+    assert answer.status_code == 200, answer.text
+    again = model.model_validate_json(answer.content).model_dump(mode="json", exclude_unset=True)
+    assert orjson.dumps(again) == orjson.dumps(orjson.loads(answer.content)), answer.url
+
+
+def test_activity_answers_are_what_their_schemas_describe(
+    live: tuple[str, dict[str, str], str], env: Env, cli: Cli
+) -> None:
+    url, auth, email = live
+    (user_id,) = query(env.database_url, "SELECT id FROM users WHERE email = :e", e=email)[0]
+    # Yesterday's usage, for OpenRouter's /activity (which lists completed days only).
+    yesterday = utcnow().replace(hour=5, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    record = {"created_at": yesterday, "user_id": user_id, "api_key_id": 1,
+              "model_slug": "openai/gpt-4o-mini", "provider": "docs", "status": "success",
+              "prompt_tokens": 10, "completion_tokens": 5, "reasoning_tokens": None, "cached_tokens": 1,
+              "cost_nanos": 1_500_000, "latency_ms": 10, "ttft_ms": None}  # fmt: skip
+    run_async(write_rollups(env.database_url, [record]))
+    management = cli("keys", "create", email, "--name", "m", "--management").stdout.strip().splitlines()[-1]
+    hello = [{"role": "user", "content": "Hi"}]
+    chat = {"model": "openai/gpt-4o", "models": ["openai/gpt-4o-mini"], "messages": hello, "stream": True}
+    headers = {**auth, "HTTP-Referer": "https://app.example"}
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as http:
+        plain = http.post("/v1/chat/completions", json={"model": "openai/gpt-4o-mini", "messages": hello})
+        assert plain.status_code == 200, plain.text
+        answer = http.post("/api/v1/chat/completions", json=chat)  # the fallback: two attempts
+        assert answer.status_code == 200, answer.text
+        generation = answer.headers["X-Generation-Id"]
+        same_json(activity_schemas.GenerationOut, http.get("/api/v1/generation", params={"id": generation}))
+        same_json(activity_schemas.LogRowOut, http.get(f"/api/activity/logs/{generation}"))
+        page = http.get("/api/activity/logs", params={"limit": 1})
+        same_json(activity_schemas.LogPage, page)
+        assert page.json()["next_cursor"] is not None and len(page.json()["data"][0]["attempts"]) == 2
+        assert get_args(activity_schemas.LogRow.model_fields["status"].annotation) == records.STATUSES
+        same_json(activity_schemas.ActivityStats, http.get("/api/activity/stats"))
+        for group_by in ("model", "provider", "key"):
+            for bucket in ("hour", "day"):
+                params = {"group_by": group_by, "bucket": bucket}
+                same_json(activity_schemas.ActivityStats, http.get("/api/activity/stats", params=params))
+        for metric in ("tokens", "spend", "requests"):
+            answer = http.get("/api/activity/analysis", params={"metric": metric})
+            same_json(activity_schemas.ActivityAnalysis, answer)
+            assert answer.json()["groups"]
+        rows = http.get("/api/v1/activity", headers={"Authorization": f"Bearer {management}"})
+        same_json(activity_schemas.ActivityOut, rows)
+        assert rows.json()["data"][0]["usage"] == 0.0015
+    # OpenRouter's SDK validates the generation strictly. (Its /activity check would fail: it wants
+    # `endpoint_id` and `provider_name` as strings, which activity/stats.py answers as null.)
+    retries = RetryConfig("none", BackoffStrategy(1, 1, 1.0, 1), False)
+    with OpenRouter(
+        api_key=auth["Authorization"][7:], server_url=f"{url}/api/v1", retry_config=retries
+    ) as sdk:
+        document = sdk.generations.get_generation(id=generation).data
+        assert document.id == generation and len(document.provider_responses or []) == 2
+
+
+async def write_rollups(database_url: str, records: list[dict[str, Any]]) -> None:
+    engine = create_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda c: rollups.apply_sync(c, rollups.aggregate(records)))
+    await engine.dispose()
+
+
+def test_no_json_answer_is_a_free_form_object(document: dict[str, Any]) -> None:
+    """A 2xx JSON answer names its properties (a client's generated types depend on it), unless listed here
+    with the reason it cannot."""
+    exceptions: dict[tuple[str, str], str] = {}
+    schemas = document["components"]["schemas"]
+    free_form = []
+    for method, path, operation in operations(document):
+        for status, response in operation["responses"].items():
+            if not status.startswith("2"):
+                continue
+            for media, content in response.get("content", {}).items():
+                schema = content["schema"]
+                while "$ref" in schema:
+                    schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+                shaped = any(key in schema for key in ("properties", "items", "anyOf", "oneOf", "allOf"))
+                # A map whose values have a schema (`dict[str, int]`) is typed; `additionalProperties: true`
+                # is not.
+                shaped = shaped or bool(
+                    isinstance(values := schema.get("additionalProperties"), dict) and values
+                )
+                if "json" in media and schema.get("type", "object") == "object" and not shaped:
+                    free_form.append((method, path))
+    assert sorted(set(free_form) - set(exceptions)) == []
+    assert all(exceptions.values()), "every exception says why"

@@ -14,6 +14,14 @@ from sqlalchemy import select
 from starlette.responses import StreamingResponse
 
 from modelyard.activity import records, stats
+from modelyard.api.activity_schemas import (
+    ActivityAnalysis,
+    ActivityOut,
+    ActivityStats,
+    GenerationOut,
+    LogPage,
+    LogRowOut,
+)
 from modelyard.api.deps import Caller, CallerDep, GatewayDep
 from modelyard.errors import AppError, bad_request
 from modelyard.kit.clock import utcnow
@@ -70,7 +78,9 @@ def log_filter(
 LogFilterDep = Annotated[records.LogFilter, Depends(log_filter)]
 
 
-@openrouter_router.get("/api/v1/generation", summary="One generation, as OpenRouter describes it")
+@openrouter_router.get(
+    "/api/v1/generation", response_model=GenerationOut, summary="One generation, as OpenRouter describes it"
+)
 async def get_generation(
     caller: CallerDep, gateway: GatewayDep, id: Annotated[str, Query(min_length=1, max_length=64)]
 ) -> dict[str, Any]:
@@ -81,7 +91,7 @@ async def get_generation(
     return {"data": records.generation_document(row)}
 
 
-@router.get("/api/activity/logs", summary="Your requests, newest first")
+@router.get("/api/activity/logs", response_model=LogPage, summary="Your requests, newest first")
 async def list_logs(
     where: LogFilterDep,
     gateway: GatewayDep,
@@ -93,7 +103,11 @@ async def list_logs(
     return {"data": [records.log_document(r) for r in rows], "next_cursor": next_cursor}
 
 
-@router.get("/api/activity/logs/{generation_id}", summary="One of your requests, as the log lists it")
+@router.get(
+    "/api/activity/logs/{generation_id}",
+    response_model=LogRowOut,
+    summary="One of your requests, as the log lists it",
+)
 async def get_log(caller: CallerDep, gateway: GatewayDep, generation_id: str) -> dict[str, Any]:
     """The log's row for one generation (with every attempt and the error), for the web app's detail view;
     an admin may read anyone's."""
@@ -149,7 +163,12 @@ def _window(since: datetime | None, until: datetime | None, default_days: int) -
 MAX_STATS_DAYS = 400
 
 
-@router.get("/api/activity/stats", summary="Totals and time series of requests, tokens, spend, errors")
+@router.get(
+    "/api/activity/stats",
+    response_model=ActivityStats,
+    response_model_exclude_unset=True,  # `groups` only with `group_by`, as stats.stats answers
+    summary="Totals and time series of requests, tokens, spend, errors",
+)
 async def activity_stats(
     caller: CallerDep,
     gateway: GatewayDep,
@@ -170,7 +189,11 @@ async def activity_stats(
         return await stats.stats(session, scope, since=start, until=end, bucket=bucket, group_by=group_by)
 
 
-@router.get("/api/activity/analysis", summary="Tokens or spend per model or key per day, with the change")
+@router.get(
+    "/api/activity/analysis",
+    response_model=ActivityAnalysis,
+    summary="Tokens or spend per model or key per day, with the change",
+)
 async def activity_analysis(
     caller: CallerDep,
     gateway: GatewayDep,
@@ -338,7 +361,11 @@ async def model_stats(
     return {"data": data}
 
 
-@openrouter_router.get("/api/v1/activity", summary="Usage per day, model and provider (management key)")
+@openrouter_router.get(
+    "/api/v1/activity",
+    response_model=ActivityOut,
+    summary="Usage per day, model and provider (management key)",
+)
 async def openrouter_activity(
     caller: CallerDep,
     gateway: GatewayDep,

@@ -1,8 +1,7 @@
 // The signed-in user's activity: totals and time series (GET /api/activity/stats), the generation log with
 // its cursor (GET /api/activity/logs), one row of it (GET /api/activity/logs/{id}), OpenRouter's generation
-// record (GET /api/v1/generation) and the export's address. These routes answer free-form objects in the
-// OpenAPI document, so their shapes are written here after src/modelyard/activity/records.py
-// (`log_document`, `generation_document`) and src/modelyard/activity/stats.py (`stats`).
+// record (GET /api/v1/generation) and the export's address. Their shapes are the OpenAPI document's
+// (src/modelyard/api/activity_schemas.py).
 import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 
 import { api } from './client';
@@ -24,92 +23,18 @@ export function isGroupBy(value: unknown): value is GroupBy {
   return typeof value === 'string' && (GROUP_BY as readonly string[]).includes(value);
 }
 
+type Schemas = components['schemas'];
+
 /** One upstream call of a request, in the order they were tried (the fallback chain). */
-export interface Attempt {
-  channel_id?: number | null;
-  /** The channel's name (what the log calls the provider). */
-  channel?: string | null;
-  /** The upstream's provider tag. */
-  provider?: string | null;
-  model?: string | null;
-  /** The upstream's HTTP status; null when it never answered (timeout, connection refused). */
-  status?: number | null;
-  latency_ms?: number | null;
-  error?: string | null;
-}
-
-export interface LogRow {
-  id: string;
-  created_at: string;
-  model: string;
-  requested_model: string | null;
-  api_type: string | null;
-  provider: string | null;
-  channel_id: number | null;
-  upstream_model: string | null;
-  api_key_id: number;
-  user_id: number;
-  app: string | null;
-  app_referer: string | null;
-  streamed: boolean;
-  status: LogStatus | string;
-  http_status: number;
-  error_type: string | null;
-  error_message: string | null;
-  finish_reason: string | null;
-  /** null: the upstream did not report it. */
-  prompt_tokens: number | null;
-  completion_tokens: number | null;
-  reasoning_tokens: number | null;
-  cached_tokens: number | null;
-  usage_estimated: boolean;
-  /** USD, exact decimal string. */
-  cost: string;
-  latency_ms: number;
-  ttft_ms: number | null;
-  tokens_per_second: number | null;
-  attempts: Attempt[];
-}
-
-export interface LogPage {
-  data: LogRow[];
-  next_cursor: number | null;
-}
-
-export interface StatTotals {
-  requests: number;
-  errors: number;
-  error_rate: number | null;
-  prompt_tokens: number;
-  completion_tokens: number;
-  tokens: number;
-  /** USD, exact decimal string. */
-  spend: string;
-  average_latency_ms: number | null;
-}
-
-export interface StatPoint extends StatTotals {
-  /** The UTC bucket's start. */
-  time: string;
-}
-
-export interface StatGroup extends StatTotals {
-  /** A model slug, a provider (channel) name, or an API key id; null when the records have none. */
-  group: string | number | null;
-  series: StatPoint[];
-}
-
-export interface ActivityStats {
-  since: string;
-  until: string;
-  bucket: Bucket;
-  totals: StatTotals;
-  series: StatPoint[];
-  groups?: StatGroup[];
-}
-
+export type Attempt = Schemas['Attempt'];
+export type LogRow = Schemas['LogRow'];
+export type LogPage = Schemas['LogPage'];
+export type StatTotals = Schemas['StatTotals'];
+export type StatPoint = Schemas['StatPoint'];
+export type StatGroup = Schemas['StatGroup'];
+export type ActivityStats = Schemas['ActivityStats'];
 /** OpenRouter's generation object, as GET /api/v1/generation answers it (shown raw). */
-export type Generation = Record<string, unknown>;
+export type Generation = Schemas['Generation'];
 
 /** What the log, its export and (in part) the statistics filter by; absent = no filter. */
 export interface LogFilters {
@@ -133,7 +58,7 @@ export interface StatsQuery {
   key_id?: number;
 }
 
-export type ApiKeySummary = components['schemas']['KeyOut'];
+export type ApiKeySummary = Schemas['KeyOut'];
 
 export const activityKeys = {
   all: ['activity'] as const,
@@ -159,7 +84,7 @@ export function useActivityStats(query: StatsQuery, enabled = true) {
   return useQuery<ActivityStats>({
     queryKey: activityKeys.stats(query),
     queryFn: async () =>
-      (await unwrap(api.GET('/api/activity/stats', { params: { query } }))) as unknown as ActivityStats,
+      unwrap(api.GET('/api/activity/stats', { params: { query } })),
     placeholderData: keepPreviousData,
     enabled,
     staleTime: 30_000,
@@ -168,7 +93,7 @@ export function useActivityStats(query: StatsQuery, enabled = true) {
 
 export async function fetchLogPage(filters: LogFilters, cursor: number | null, limit = LOG_PAGE_SIZE): Promise<LogPage> {
   const query = { ...cleanFilters(filters), limit, ...(cursor !== null ? { cursor } : {}) };
-  return (await unwrap(api.GET('/api/activity/logs', { params: { query } }))) as unknown as LogPage;
+  return unwrap(api.GET('/api/activity/logs', { params: { query } }));
 }
 
 /** The log, newest first, a page at a time ("load more" asks the server for the next one). */
@@ -188,7 +113,7 @@ export function useLogRow(id: string | null) {
     queryKey: activityKeys.log(id ?? ''),
     queryFn: async () => {
       const body = await unwrap(api.GET('/api/activity/logs/{generation_id}', { params: { path: { generation_id: id ?? '' } } }));
-      return (body as unknown as { data: LogRow }).data;
+      return body.data;
     },
     enabled: id !== null && id !== '',
     staleTime: Infinity,
@@ -200,7 +125,7 @@ export function useGeneration(id: string | null) {
     queryKey: activityKeys.generation(id ?? ''),
     queryFn: async () => {
       const body = await unwrap(api.GET('/api/v1/generation', { params: { query: { id: id ?? '' } } }));
-      return (body as unknown as { data: Generation }).data;
+      return body.data;
     },
     enabled: id !== null && id !== '',
     staleTime: Infinity,

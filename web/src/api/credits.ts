@@ -164,7 +164,7 @@ export function utcDaysWindowStart(days: number, now: Date = new Date()): Date {
 
 export async function fetchDailyStats(query: { days: number; group_by?: 'model'; key_id?: number }): Promise<ActivityStats> {
   const since = utcDaysWindowStart(query.days).toISOString();
-  const body = await unwrap(
+  return unwrap(
     api.GET('/api/activity/stats', {
       params: {
         query: {
@@ -176,7 +176,6 @@ export async function fetchDailyStats(query: { days: number; group_by?: 'model';
       },
     }),
   );
-  return body as unknown as ActivityStats;
 }
 
 /** The caller's spend per UTC day and model over the last `days` days. */

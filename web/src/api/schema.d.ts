@@ -1441,6 +1441,209 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * ActivityAnalysis
+         * @example {
+         *       "days": 7,
+         *       "group_by": "model",
+         *       "groups": [
+         *         {
+         *           "change_percent": 42.6,
+         *           "daily": [
+         *             {
+         *               "date": "2026-11-29",
+         *               "value": 3100
+         *             },
+         *             {
+         *               "date": "2026-11-30",
+         *               "value": 4330
+         *             }
+         *           ],
+         *           "group": "openai/gpt-4o-mini",
+         *           "previous": 5210,
+         *           "value": 7430
+         *         }
+         *       ],
+         *       "metric": "tokens",
+         *       "since": "2026-11-23T10:00:00+00:00",
+         *       "until": "2026-11-30T10:00:00+00:00"
+         *     }
+         */
+        ActivityAnalysis: {
+            /** Days */
+            days: number;
+            /**
+             * Group By
+             * @enum {string}
+             */
+            group_by: "model" | "provider" | "key";
+            /** Groups */
+            groups: components["schemas"]["AnalysisGroup"][];
+            /**
+             * Metric
+             * @enum {string}
+             */
+            metric: "tokens" | "spend" | "requests";
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+        };
+        /**
+         * ActivityOut
+         * @example {
+         *       "data": [
+         *         {
+         *           "byok_usage_inference": 0,
+         *           "cached_tokens": 3,
+         *           "completion_tokens": 15,
+         *           "date": "2026-11-29",
+         *           "model": "openai/gpt-4o-mini",
+         *           "model_permaslug": "openai/gpt-4o-mini",
+         *           "prompt_tokens": 30,
+         *           "provider_name": "openai-main",
+         *           "reasoning_tokens": 6,
+         *           "requests": 3,
+         *           "usage": 0.0045
+         *         }
+         *       ]
+         *     }
+         */
+        ActivityOut: {
+            /**
+             * Data
+             * @description Newest day first
+             */
+            data: components["schemas"]["ActivityRow"][];
+        };
+        /**
+         * ActivityRow
+         * @description Usage of one UTC day, model and provider.
+         */
+        ActivityRow: {
+            /** Byok Usage Inference */
+            byok_usage_inference: number;
+            /** Cached Tokens */
+            cached_tokens: number;
+            /** Completion Tokens */
+            completion_tokens: number;
+            /**
+             * Date
+             * Format: date
+             * @description UTC day, YYYY-MM-DD
+             */
+            date: string;
+            /** Endpoint Id */
+            endpoint_id: string | null;
+            /** Model */
+            model: string;
+            /** Model Permaslug */
+            model_permaslug: string;
+            /** Prompt Tokens */
+            prompt_tokens: number;
+            /** Provider Name */
+            provider_name: string | null;
+            /** Reasoning Tokens */
+            reasoning_tokens: number;
+            /** Requests */
+            requests: number;
+            /**
+             * Usage
+             * @description USD
+             */
+            usage: number;
+        };
+        /**
+         * ActivityStats
+         * @example {
+         *       "bucket": "day",
+         *       "groups": [
+         *         {
+         *           "average_latency_ms": 980,
+         *           "completion_tokens": 2310,
+         *           "error_rate": 0.0238,
+         *           "errors": 1,
+         *           "group": "openai/gpt-4o-mini",
+         *           "prompt_tokens": 5120,
+         *           "requests": 42,
+         *           "series": [
+         *             {
+         *               "average_latency_ms": 980,
+         *               "completion_tokens": 2310,
+         *               "error_rate": 0.0238,
+         *               "errors": 1,
+         *               "prompt_tokens": 5120,
+         *               "requests": 42,
+         *               "spend": "0.0131",
+         *               "time": "2026-11-30T00:00:00+00:00",
+         *               "tokens": 7430
+         *             }
+         *           ],
+         *           "spend": "0.0131",
+         *           "tokens": 7430
+         *         }
+         *       ],
+         *       "series": [
+         *         {
+         *           "average_latency_ms": 980,
+         *           "completion_tokens": 2310,
+         *           "error_rate": 0.0238,
+         *           "errors": 1,
+         *           "prompt_tokens": 5120,
+         *           "requests": 42,
+         *           "spend": "0.0131",
+         *           "time": "2026-11-30T00:00:00+00:00",
+         *           "tokens": 7430
+         *         }
+         *       ],
+         *       "since": "2026-11-01T00:00:00+00:00",
+         *       "totals": {
+         *         "average_latency_ms": 980,
+         *         "completion_tokens": 2310,
+         *         "error_rate": 0.0238,
+         *         "errors": 1,
+         *         "prompt_tokens": 5120,
+         *         "requests": 42,
+         *         "spend": "0.0131",
+         *         "tokens": 7430
+         *       },
+         *       "until": "2026-12-01T00:00:00+00:00"
+         *     }
+         */
+        ActivityStats: {
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "hour" | "day";
+            /**
+             * Groups
+             * @description Only with `group_by` (absent without): by spend, largest first
+             */
+            groups?: components["schemas"]["StatGroup"][];
+            /**
+             * Series
+             * @description Buckets with requests, oldest first
+             */
+            series: components["schemas"]["StatPoint"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            totals: components["schemas"]["StatTotals"];
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+        };
         /** AdminModelOut */
         AdminModelOut: {
             /**
@@ -1650,6 +1853,28 @@ export interface components {
             email: components["schemas"]["ChannelResultOut"];
             webhook: components["schemas"]["ChannelResultOut"];
         };
+        /** AnalysisGroup */
+        AnalysisGroup: {
+            /**
+             * Change Percent
+             * @description null when there was nothing before
+             */
+            change_percent: number | null;
+            /** Daily */
+            daily: components["schemas"]["DailyMeasure"][];
+            /** Group */
+            group: string | number | null;
+            /**
+             * Previous
+             * @description Over the `days` days before
+             */
+            previous: number | string;
+            /**
+             * Value
+             * @description Over the last `days` days
+             */
+            value: number | string;
+        };
         /** Architecture */
         Architecture: {
             /**
@@ -1693,6 +1918,38 @@ export interface components {
             tool_calls?: components["schemas"]["ToolCall"][] | null;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * Attempt
+         * @description One upstream call of a request, in the order they were tried (the fallback chain).
+         */
+        Attempt: {
+            /**
+             * Channel
+             * @description The channel's name (what the log calls the provider)
+             */
+            channel: string;
+            /** Channel Id */
+            channel_id: number;
+            /** Error */
+            error: string | null;
+            /** Latency Ms */
+            latency_ms: number;
+            /**
+             * Model
+             * @description The catalogue model tried
+             */
+            model: string;
+            /**
+             * Provider
+             * @description The upstream's provider tag
+             */
+            provider: string;
+            /**
+             * Status
+             * @description The upstream's HTTP status; null when it never answered
+             */
+            status: number | null;
         };
         /** AuditEntryOut */
         AuditEntryOut: {
@@ -2709,6 +2966,17 @@ export interface components {
         CurrentKeyOut: {
             data: components["schemas"]["CurrentKey"];
         };
+        /** DailyMeasure */
+        DailyMeasure: {
+            /**
+             * Date
+             * Format: date
+             * @description UTC day, YYYY-MM-DD
+             */
+            date: string;
+            /** Value */
+            value: number | string;
+        };
         /** DailyValue */
         DailyValue: {
             /** Date */
@@ -3026,6 +3294,173 @@ export interface components {
             strict?: boolean | null;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * Generation
+         * @description OpenRouter's generation object: every key its SDK requires, null where Modelyard has no value. Keys
+         *     that are always null here keep OpenRouter's type (openapi-fetch drops a key whose type is only `null`).
+         */
+        Generation: {
+            /**
+             * Api Type
+             * @enum {string}
+             */
+            api_type: "completions" | "embeddings";
+            /** App Id */
+            app_id: number | null;
+            /** Cache Discount */
+            cache_discount: number | null;
+            /** Cancelled */
+            cancelled: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Data Region
+             * @constant
+             */
+            data_region: "global";
+            /** External User */
+            external_user: string | null;
+            /** Finish Reason */
+            finish_reason: string | null;
+            /**
+             * Generation Time
+             * @description Milliseconds after the first token
+             */
+            generation_time: number | null;
+            /** Http Referer */
+            http_referer: string | null;
+            /** Id */
+            id: string;
+            /** Is Byok */
+            is_byok: boolean;
+            /**
+             * Latency
+             * @description Milliseconds
+             */
+            latency: number;
+            /** Model */
+            model: string;
+            /** Moderation Latency */
+            moderation_latency: number | null;
+            /** Native Finish Reason */
+            native_finish_reason: string | null;
+            /** Native Tokens Cached */
+            native_tokens_cached: number | null;
+            /** Native Tokens Completion */
+            native_tokens_completion: number | null;
+            /** Native Tokens Completion Images */
+            native_tokens_completion_images: number | null;
+            /** Native Tokens Prompt */
+            native_tokens_prompt: number | null;
+            /** Native Tokens Reasoning */
+            native_tokens_reasoning: number | null;
+            /** Num Fetches */
+            num_fetches: number | null;
+            /** Num Input Audio Prompt */
+            num_input_audio_prompt: number | null;
+            /** Num Media Completion */
+            num_media_completion: number | null;
+            /** Num Media Prompt */
+            num_media_prompt: number | null;
+            /** Num Search Results */
+            num_search_results: number | null;
+            /**
+             * Origin
+             * @description The HTTP-Referer; "" when the request named none
+             */
+            origin: string;
+            /** Preset Id */
+            preset_id: string | null;
+            /**
+             * Provider Name
+             * @description The channel that answered
+             */
+            provider_name: string | null;
+            /**
+             * Provider Responses
+             * @description Every attempt, fallbacks included
+             */
+            provider_responses: components["schemas"]["ProviderResponse"][] | null;
+            /** Request Id */
+            request_id: string | null;
+            /** Router */
+            router: string | null;
+            /** Service Tier */
+            service_tier: string | null;
+            /** Session Id */
+            session_id: string | null;
+            /** Streamed */
+            streamed: boolean;
+            /** Tokens Completion */
+            tokens_completion: number | null;
+            /** Tokens Prompt */
+            tokens_prompt: number | null;
+            /**
+             * Total Cost
+             * @description USD
+             */
+            total_cost: number;
+            /** Upstream Id */
+            upstream_id: string | null;
+            /** Upstream Inference Cost */
+            upstream_inference_cost: number | null;
+            /**
+             * Usage
+             * @description USD, the same as total_cost
+             */
+            usage: number;
+            /** User Agent */
+            user_agent: string | null;
+            /** Web Search Engine */
+            web_search_engine: string | null;
+            /** Workspace Id */
+            workspace_id: string | null;
+        };
+        /**
+         * GenerationOut
+         * @example {
+         *       "data": {
+         *         "api_type": "completions",
+         *         "cancelled": false,
+         *         "created_at": "2026-11-30T09:15:02.431000+00:00",
+         *         "data_region": "global",
+         *         "finish_reason": "stop",
+         *         "generation_time": 1120,
+         *         "http_referer": "https://app.example",
+         *         "id": "gen-3bhGkxlo4XFrqiabUM7NDtwDzWwG",
+         *         "is_byok": false,
+         *         "latency": 1430,
+         *         "model": "openai/gpt-4o-mini",
+         *         "native_finish_reason": "stop",
+         *         "native_tokens_cached": 0,
+         *         "native_tokens_completion": 48,
+         *         "native_tokens_prompt": 12,
+         *         "origin": "https://app.example",
+         *         "provider_name": "openai-main",
+         *         "provider_responses": [
+         *           {
+         *             "endpoint_id": "2",
+         *             "is_byok": false,
+         *             "latency": 1320,
+         *             "model_permaslug": "openai/gpt-4o-mini",
+         *             "provider_name": "openai",
+         *             "status": 200
+         *           }
+         *         ],
+         *         "streamed": true,
+         *         "tokens_completion": 48,
+         *         "tokens_prompt": 12,
+         *         "total_cost": 0.0000306,
+         *         "usage": 0.0000306
+         *       }
+         *     }
+         */
+        GenerationOut: {
+            data: components["schemas"]["Generation"];
         };
         /** GlobalMarkupOut */
         GlobalMarkupOut: {
@@ -3416,6 +3851,216 @@ export interface components {
         Links: {
             /** Next */
             next?: string | null;
+        };
+        /**
+         * LogPage
+         * @example {
+         *       "data": [
+         *         {
+         *           "api_key_id": 7,
+         *           "api_type": "chat",
+         *           "app": "My App",
+         *           "app_referer": "https://app.example",
+         *           "attempts": [
+         *             {
+         *               "channel": "openai-backup",
+         *               "channel_id": 1,
+         *               "error": "upstream overloaded",
+         *               "latency_ms": 95,
+         *               "model": "openai/gpt-4o",
+         *               "provider": "openai",
+         *               "status": 503
+         *             },
+         *             {
+         *               "channel": "openai-main",
+         *               "channel_id": 2,
+         *               "latency_ms": 1320,
+         *               "model": "openai/gpt-4o-mini",
+         *               "provider": "openai",
+         *               "status": 200
+         *             }
+         *           ],
+         *           "cached_tokens": 0,
+         *           "channel_id": 2,
+         *           "completion_tokens": 48,
+         *           "cost": "0.0000306",
+         *           "created_at": "2026-11-30T09:15:02.431000+00:00",
+         *           "finish_reason": "stop",
+         *           "http_status": 200,
+         *           "id": "gen-3bhGkxlo4XFrqiabUM7NDtwDzWwG",
+         *           "latency_ms": 1430,
+         *           "model": "openai/gpt-4o-mini",
+         *           "prompt_tokens": 12,
+         *           "provider": "openai-main",
+         *           "requested_model": "openai/gpt-4o",
+         *           "status": "success",
+         *           "streamed": true,
+         *           "tokens_per_second": 42.9,
+         *           "ttft_ms": 310,
+         *           "upstream_model": "gpt-4o-mini",
+         *           "usage_estimated": false,
+         *           "user_id": 3
+         *         }
+         *       ],
+         *       "next_cursor": 1183
+         *     }
+         */
+        LogPage: {
+            /**
+             * Data
+             * @description Newest first
+             */
+            data: components["schemas"]["LogRow"][];
+            /**
+             * Next Cursor
+             * @description `cursor` for the next page; null on the last
+             */
+            next_cursor: number | null;
+        };
+        /** LogRow */
+        LogRow: {
+            /** Api Key Id */
+            api_key_id: number;
+            /**
+             * Api Type
+             * @description chat, completions or embeddings; null on old records
+             */
+            api_type: string | null;
+            /**
+             * App
+             * @description The app's X-Title, else its HTTP-Referer
+             */
+            app: string | null;
+            /** App Referer */
+            app_referer: string | null;
+            /** Attempts */
+            attempts: components["schemas"]["Attempt"][];
+            /** Cached Tokens */
+            cached_tokens: number | null;
+            /** Channel Id */
+            channel_id: number | null;
+            /** Completion Tokens */
+            completion_tokens: number | null;
+            /**
+             * Cost
+             * @description USD, exact decimal string
+             */
+            cost: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error Message */
+            error_message: string | null;
+            /** Error Type */
+            error_type: string | null;
+            /** Finish Reason */
+            finish_reason: string | null;
+            /** Http Status */
+            http_status: number;
+            /**
+             * Id
+             * @description The generation id (`gen-…`)
+             */
+            id: string;
+            /** Latency Ms */
+            latency_ms: number;
+            /**
+             * Model
+             * @description The model that answered (or was last tried)
+             */
+            model: string;
+            /**
+             * Prompt Tokens
+             * @description null: the upstream did not report it
+             */
+            prompt_tokens: number | null;
+            /** Provider */
+            provider: string | null;
+            /** Reasoning Tokens */
+            reasoning_tokens: number | null;
+            /**
+             * Requested Model
+             * @description What the request asked for, before fallbacks
+             */
+            requested_model: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "success" | "error" | "cancelled";
+            /** Streamed */
+            streamed: boolean;
+            /** Tokens Per Second */
+            tokens_per_second: number | null;
+            /**
+             * Ttft Ms
+             * @description Time to first token (streams)
+             */
+            ttft_ms: number | null;
+            /** Upstream Model */
+            upstream_model: string | null;
+            /**
+             * Usage Estimated
+             * @description The counts are the gateway's estimate, not the upstream's
+             */
+            usage_estimated: boolean;
+            /** User Id */
+            user_id: number;
+        };
+        /**
+         * LogRowOut
+         * @example {
+         *       "data": {
+         *         "api_key_id": 7,
+         *         "api_type": "chat",
+         *         "app": "My App",
+         *         "app_referer": "https://app.example",
+         *         "attempts": [
+         *           {
+         *             "channel": "openai-backup",
+         *             "channel_id": 1,
+         *             "error": "upstream overloaded",
+         *             "latency_ms": 95,
+         *             "model": "openai/gpt-4o",
+         *             "provider": "openai",
+         *             "status": 503
+         *           },
+         *           {
+         *             "channel": "openai-main",
+         *             "channel_id": 2,
+         *             "latency_ms": 1320,
+         *             "model": "openai/gpt-4o-mini",
+         *             "provider": "openai",
+         *             "status": 200
+         *           }
+         *         ],
+         *         "cached_tokens": 0,
+         *         "channel_id": 2,
+         *         "completion_tokens": 48,
+         *         "cost": "0.0000306",
+         *         "created_at": "2026-11-30T09:15:02.431000+00:00",
+         *         "finish_reason": "stop",
+         *         "http_status": 200,
+         *         "id": "gen-3bhGkxlo4XFrqiabUM7NDtwDzWwG",
+         *         "latency_ms": 1430,
+         *         "model": "openai/gpt-4o-mini",
+         *         "prompt_tokens": 12,
+         *         "provider": "openai-main",
+         *         "requested_model": "openai/gpt-4o",
+         *         "status": "success",
+         *         "streamed": true,
+         *         "tokens_per_second": 42.9,
+         *         "ttft_ms": 310,
+         *         "upstream_model": "gpt-4o-mini",
+         *         "usage_estimated": false,
+         *         "user_id": 3
+         *       }
+         *     }
+         */
+        LogRowOut: {
+            data: components["schemas"]["LogRow"];
         };
         /**
          * LoginIn
@@ -4238,6 +4883,34 @@ export interface components {
              */
             zdr?: boolean | null;
         };
+        /** ProviderResponse */
+        ProviderResponse: {
+            /**
+             * Endpoint Id
+             * @description The channel's id
+             */
+            endpoint_id: string | null;
+            /** Id */
+            id: string | null;
+            /** Is Byok */
+            is_byok: boolean;
+            /**
+             * Latency
+             * @description Milliseconds
+             */
+            latency: number | null;
+            /** Model Permaslug */
+            model_permaslug: string | null;
+            /** Provider Name */
+            provider_name: string | null;
+            /** Routed Service Tier */
+            routed_service_tier: string | null;
+            /**
+             * Status
+             * @description The upstream's HTTP status; null when it never answered
+             */
+            status: number | null;
+        };
         /** ProviderShare */
         ProviderShare: {
             /** Provider */
@@ -4672,6 +5345,94 @@ export interface components {
             /** Smtp Username */
             smtp_username: string | null;
         };
+        /** StatGroup */
+        StatGroup: {
+            /** Average Latency Ms */
+            average_latency_ms: number | null;
+            /** Completion Tokens */
+            completion_tokens: number;
+            /**
+             * Error Rate
+             * @description errors / requests; null without requests
+             */
+            error_rate: number | null;
+            /** Errors */
+            errors: number;
+            /**
+             * Group
+             * @description A model slug, a provider (channel) name or an API key id
+             */
+            group: string | number | null;
+            /** Prompt Tokens */
+            prompt_tokens: number;
+            /** Requests */
+            requests: number;
+            /** Series */
+            series: components["schemas"]["StatPoint"][];
+            /**
+             * Spend
+             * @description USD, exact decimal string
+             */
+            spend: string;
+            /** Tokens */
+            tokens: number;
+        };
+        /** StatPoint */
+        StatPoint: {
+            /** Average Latency Ms */
+            average_latency_ms: number | null;
+            /** Completion Tokens */
+            completion_tokens: number;
+            /**
+             * Error Rate
+             * @description errors / requests; null without requests
+             */
+            error_rate: number | null;
+            /** Errors */
+            errors: number;
+            /** Prompt Tokens */
+            prompt_tokens: number;
+            /** Requests */
+            requests: number;
+            /**
+             * Spend
+             * @description USD, exact decimal string
+             */
+            spend: string;
+            /**
+             * Time
+             * Format: date-time
+             * @description The UTC bucket's start
+             */
+            time: string;
+            /** Tokens */
+            tokens: number;
+        };
+        /** StatTotals */
+        StatTotals: {
+            /** Average Latency Ms */
+            average_latency_ms: number | null;
+            /** Completion Tokens */
+            completion_tokens: number;
+            /**
+             * Error Rate
+             * @description errors / requests; null without requests
+             */
+            error_rate: number | null;
+            /** Errors */
+            errors: number;
+            /** Prompt Tokens */
+            prompt_tokens: number;
+            /** Requests */
+            requests: number;
+            /**
+             * Spend
+             * @description USD, exact decimal string
+             */
+            spend: string;
+            /** Tokens */
+            tokens: number;
+        };
         /** StreamOptions */
         StreamOptions: {
             /**
@@ -4979,9 +5740,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ActivityAnalysis"];
                 };
             };
             /** @description The request is not valid: the message names each field at fault */
@@ -5102,9 +5861,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["LogPage"];
                 };
             };
             /** @description The request is not valid: the message names each field at fault */
@@ -5153,9 +5910,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["LogRowOut"];
                 };
             };
             /** @description The request is not valid: the message names each field at fault */
@@ -5222,9 +5977,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ActivityStats"];
                 };
             };
             /** @description The request is not valid: the message names each field at fault */
@@ -8702,9 +9455,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ActivityOut"];
                 };
             };
             /** @description The request is not valid: the message names each field at fault */
@@ -9217,9 +9968,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["GenerationOut"];
                 };
             };
             /** @description The request is not valid: the message names each field at fault */

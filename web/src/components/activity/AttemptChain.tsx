@@ -9,7 +9,7 @@ import { useLocale } from '../rankings/metric';
 
 export type AttemptOutcome = 'answered' | 'failed' | 'noAnswer';
 
-export function attemptOutcome(attempt: Attempt): AttemptOutcome {
+export function attemptOutcome(attempt: Partial<Pick<Attempt, 'status' | 'error'>>): AttemptOutcome {
   const status = attempt.status;
   if (status === null || status === undefined) {
     return 'noAnswer';
