@@ -289,14 +289,16 @@ def test_activity_answers_are_what_their_schemas_describe(
         rows = http.get("/api/v1/activity", headers={"Authorization": f"Bearer {management}"})
         same_json(activity_schemas.ActivityOut, rows)
         assert rows.json()["data"][0]["usage"] == 0.0015
-    # OpenRouter's SDK validates the generation strictly. (Its /activity check would fail: it wants
-    # `endpoint_id` and `provider_name` as strings, which activity/stats.py answers as null.)
+    # OpenRouter's SDK validates the generation and the activity strictly.
     retries = RetryConfig("none", BackoffStrategy(1, 1, 1.0, 1), False)
     with OpenRouter(
         api_key=auth["Authorization"][7:], server_url=f"{url}/api/v1", retry_config=retries
     ) as sdk:
         document = sdk.generations.get_generation(id=generation).data
         assert document.id == generation and len(document.provider_responses or []) == 2
+    with OpenRouter(api_key=management, server_url=f"{url}/api/v1", retry_config=retries) as sdk:
+        (day,) = sdk.analytics.get_user_activity().data
+        assert (day.provider_name, day.endpoint_id, day.requests) == ("docs", "docs", 1)
 
 
 async def write_rollups(database_url: str, records: list[dict[str, Any]]) -> None:

@@ -291,7 +291,7 @@ def test_openrouter_activity_lists_completed_days_for_a_management_key(traffic: 
     rows = traffic.get(management_key, "/api/v1/activity").json()["data"]
     assert rows == [
         {"date": yesterday.date().isoformat(), "model": "openai/gpt-4o-mini",
-         "model_permaslug": "openai/gpt-4o-mini", "endpoint_id": None, "provider_name": "stats-fake",
+         "model_permaslug": "openai/gpt-4o-mini", "endpoint_id": "stats-fake", "provider_name": "stats-fake",
          "usage": 0.0045, "byok_usage_inference": 0, "requests": 3, "prompt_tokens": 30,
          "completion_tokens": 15, "reasoning_tokens": 6, "cached_tokens": 3},
     ]  # fmt: skip

@@ -406,7 +406,9 @@ async def model_daily(
 async def daily_activity(
     session: AsyncSession, scope: Scope, *, since: datetime, until: datetime
 ) -> list[dict[str, Any]]:
-    """OpenRouter's `/activity` rows: per UTC day, model and provider."""
+    """OpenRouter's `/activity` rows: per UTC day, model and provider. A Modelyard endpoint is a channel, so
+    `endpoint_id` is the channel's name, as `provider_name` is; both "" for requests no channel answered
+    (OpenRouter's SDK requires strings)."""
     source = scope.source()
     rows = await session.execute(
         select(
@@ -426,8 +428,8 @@ async def daily_activity(
         entry = days.get(key)
         if entry is None:
             entry = days[key] = {
-                "date": key[0], "model": key[1], "model_permaslug": key[1], "endpoint_id": None,
-                "provider_name": key[2] or None, "usage_nanos": 0, "byok_usage_inference": 0, "requests": 0,
+                "date": key[0], "model": key[1], "model_permaslug": key[1], "endpoint_id": key[2],
+                "provider_name": key[2], "usage_nanos": 0, "byok_usage_inference": 0, "requests": 0,
                 "prompt_tokens": 0, "completion_tokens": 0, "reasoning_tokens": 0, "cached_tokens": 0,
             }  # fmt: skip
         entry["usage_nanos"] += int(row.cost_nanos or 0)

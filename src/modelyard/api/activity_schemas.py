@@ -219,8 +219,8 @@ class ActivityRow(_Exact):
     date: Day
     model: str
     model_permaslug: str
-    endpoint_id: str | None
-    provider_name: str | None
+    endpoint_id: str = Field(description='The channel that answered ("" when none did)')
+    provider_name: str = Field(description='The channel that answered ("" when none did)')
     # OpenRouter calls this a number; Modelyard has no BYOK, so it is always the integer 0.
     byok_usage_inference: int
     requests: int
@@ -236,7 +236,7 @@ class ActivityOut(_Exact):
         {
             "data": [
                 {"date": "2026-11-29", "model": "openai/gpt-4o-mini", "model_permaslug": "openai/gpt-4o-mini",
-                 "endpoint_id": None, "provider_name": "openai-main", "byok_usage_inference": 0,
+                 "endpoint_id": "openai-main", "provider_name": "openai-main", "byok_usage_inference": 0,
                  "requests": 3, "prompt_tokens": 30, "completion_tokens": 15, "reasoning_tokens": 6,
                  "cached_tokens": 3, "usage": 0.0045},
             ]

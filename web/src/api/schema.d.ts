@@ -1504,6 +1504,7 @@ export interface components {
          *           "cached_tokens": 3,
          *           "completion_tokens": 15,
          *           "date": "2026-11-29",
+         *           "endpoint_id": "openai-main",
          *           "model": "openai/gpt-4o-mini",
          *           "model_permaslug": "openai/gpt-4o-mini",
          *           "prompt_tokens": 30,
@@ -1539,16 +1540,22 @@ export interface components {
              * @description UTC day, YYYY-MM-DD
              */
             date: string;
-            /** Endpoint Id */
-            endpoint_id: string | null;
+            /**
+             * Endpoint Id
+             * @description The channel that answered ("" when none did)
+             */
+            endpoint_id: string;
             /** Model */
             model: string;
             /** Model Permaslug */
             model_permaslug: string;
             /** Prompt Tokens */
             prompt_tokens: number;
-            /** Provider Name */
-            provider_name: string | null;
+            /**
+             * Provider Name
+             * @description The channel that answered ("" when none did)
+             */
+            provider_name: string;
             /** Reasoning Tokens */
             reasoning_tokens: number;
             /** Requests */
