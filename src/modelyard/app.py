@@ -110,6 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
             max_batch=settings.writer_max_batch,
             alert_threshold_nanos=notifier.default_threshold_nanos,
             on_low_balance=notifier.submit,
+            commit_wait_seconds=settings.writer_commit_wait_seconds,
         )
         await writer.start()
         timeout = aiohttp.ClientTimeout(

@@ -38,9 +38,12 @@ class Settings(BaseSettings):
     # How often the in-process caches (keys, catalogue, channels, balances) re-read the database, so that
     # changes made by another process (the CLI) reach a running server even without Redis.
     cache_refresh_seconds: Annotated[float, Field(gt=0)] = 5.0
-    # Charges and request logs are written in batches off the request path.
+    # Charges and request logs are written in batches (relay/settlement.py): group commit, a response's last
+    # bytes waiting (at most writer_commit_wait_seconds) for its batch to commit; with that wait at 0, off the
+    # request path every writer_flush_seconds.
     writer_flush_seconds: Annotated[float, Field(gt=0)] = 0.05
     writer_max_batch: Annotated[int, Field(ge=1)] = 500
+    writer_commit_wait_seconds: Annotated[float, Field(ge=0, le=60)] = 5.0
 
     upstream_connect_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
     upstream_read_timeout_seconds: Annotated[float, Field(gt=0)] = 120.0

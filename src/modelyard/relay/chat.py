@@ -88,6 +88,8 @@ class _Call:
     route: Route | None = None
     first_token_at: float | None = None
     is_settled: bool = False
+    # Resolved when the settlement has committed (relay/settlement.py); None until settled.
+    committed: asyncio.Future[None] | None = None
     # The planned (model, endpoint) pairs in order, and what each try did.
     plan: list[tuple[ModelInfo, Route]] = field(default_factory=list)
     attempts: list[dict[str, Any]] = field(default_factory=list)
@@ -241,11 +243,21 @@ class ChatRelay:
             if relay_request.is_stream:
                 return await self._stream(call)
             try:
-                return await _unless_client_leaves(self._complete(call), request.receive)
+                response = await _unless_client_leaves(self._complete(call), request.receive)
             except _ClientGone:
                 # The upstream call was cancelled with the request; nothing was delivered, nothing is charged.
                 self._settle(call, status="cancelled", http_status=499)
                 return Response(status_code=499)
+            await self._written(call)
+            return response
+        except AppError:
+            # An error answer (the failures were settled as they were decided) also leaves after its record.
+            if not call.is_settled:
+                self._settle(
+                    call, status="error", http_status=500, error_type="server", error_message="aborted"
+                )
+            await self._written(call)
+            raise
         except BaseException:
             # Anything that escapes before a stream takes over the call (including cancellation) settles it
             # as a failure: the hold is released and nothing is charged. Once streaming, the stream settles.
@@ -714,6 +726,7 @@ class ChatRelay:
             try:
                 opened = opening.result()
             except AppError as exc:
+                await self._written(call)
                 yield _error_event(call, exc.status, exc.message, exc.metadata or {})
                 return
         route, response, translator = opened.route, opened.response, opened.translator
@@ -771,8 +784,6 @@ class ChatRelay:
                 "choices": [],
                 "usage": _usage_document(None, usage, cost, call.request.surface),
             }
-            yield sse.encode_data(orjson.dumps(final)) + sse.DONE_EVENT
-            outcome = "success"
             self._settle(
                 call,
                 status="success",
@@ -781,6 +792,10 @@ class ChatRelay:
                 cost=cost,
                 is_usage_estimated=is_estimated,
             )
+            outcome = "success"
+            # The usage chunk and [DONE] tell the client the answer is whole: they leave once it is charged.
+            await self._written(call)
+            yield sse.encode_data(orjson.dumps(final)) + sse.DONE_EVENT
         except UpstreamFailure as exc:
             failure = exc
         except TimeoutError:
@@ -814,6 +829,7 @@ class ChatRelay:
                 cost=cost_nanos(call.price, usage) if completion_bytes else 0,
                 is_usage_estimated=is_estimated,
             )
+            await self._written(call)
             yield _error_event(
                 call,
                 failure.http_status,
@@ -859,6 +875,12 @@ class ChatRelay:
         )
         return usage, prompt is None or completion is None
 
+    async def _written(self, call: _Call) -> None:
+        """Waits (bounded) until the call's settlement has committed: what is delivered after this is
+        charged and recorded even if the process dies the next moment."""
+        if call.committed is not None:
+            await self._writer.wait(call.committed)
+
     def _settle(
         self,
         call: _Call,
@@ -896,7 +918,7 @@ class ChatRelay:
         if call.rate_tokens:
             used = (usage.prompt_tokens or 0) + (usage.completion_tokens or 0) if usage else 0
             self._give_back_tokens(call.principal, call.rate_tokens - used, call.rate_window)
-        self._writer.submit(
+        call.committed = self._writer.submit(
             Settlement(
                 user_id=call.principal.user_id,
                 cost_nanos=cost,

@@ -1,9 +1,18 @@
-"""Settles finished requests off the request path, in batches, each batch in one transaction: the request's
-hold is released, its real cost charged through the ledger, and its request log written, together or not at
-all. A failed batch is retried, never dropped; on shutdown everything queued is written before the process
-exits. A hard crash loses at most the batch window (`writer_flush_seconds`, 50 ms) of settlements: their holds
-stay in the database and are swept when they expire, so no credit stays locked, but those requests go
-uncharged.
+"""Settles finished requests, in batches, each batch in one transaction: the request's hold is released, its
+real cost charged through the ledger, and its request log written, together or not at all.
+
+Group commit: a settlement is written as soon as no batch is in flight, and the settlements that arrive while
+one is go together in the next, so a burst of requests shares one transaction and a lone request waits for
+one commit. The relay sends a response's last bytes (a non-streaming body, a stream's usage chunk and
+`[DONE]`, an error answer) only once its settlement has committed (`wait`), so a hard crash (SIGKILL, power
+loss) cannot lose the charge or the record of an answer the client received in full. The wait is bounded
+(`commit_wait_seconds`): with the database down or slow the answer goes out anyway and its settlement stays
+queued. A failed batch is retried, never dropped; on shutdown everything queued is written before the process
+exits. With `commit_wait_seconds` = 0 nobody waits and settlements are written every `flush_seconds`, as
+before group commit: a crash then loses that window of delivered answers' charges and records.
+
+A request cut off by a crash (the client sees a broken connection) was never settled: its hold stays in the
+database and is swept when it expires (billing/holds.py), so it is not charged and no credit stays locked.
 
 A request made with a key that has a credit limit also held credit on the key's row: the batch gives that
 back and adds the charge to the key's current window (billing/holds.settle_keys_sync), before any user row is
@@ -34,6 +43,9 @@ from modelyard.models import LedgerKind, RequestLog
 
 log = logging.getLogger(__name__)
 
+# How long a response waits for its settlement to commit before it is sent anyway (the setting's default).
+DEFAULT_COMMIT_WAIT_SECONDS = 5.0
+
 
 @dataclass(frozen=True, slots=True)
 class Settlement:
@@ -58,15 +70,20 @@ class SettlementWriter:
         max_batch: int,
         alert_threshold_nanos: int | None = None,
         on_low_balance: Callable[[list[alerts.LowBalance]], None] | None = None,
+        commit_wait_seconds: float = DEFAULT_COMMIT_WAIT_SECONDS,
     ) -> None:
         """`alert_threshold_nanos` (the server's default threshold) and `on_low_balance` turn on low-balance
-        detection."""
+        detection. `commit_wait_seconds` bounds how long `wait` holds a response back (0: group commit off,
+        batches every `flush_seconds`)."""
         self._writer = writer
         self._flush_seconds = flush_seconds
         self._max_batch = max_batch
+        self._commit_wait_seconds = commit_wait_seconds
         self._alert_threshold_nanos = alert_threshold_nanos
         self._on_low_balance = on_low_balance
         self._queue: list[Settlement] = []
+        # Parallel to _queue: resolved when that settlement's batch has committed.
+        self._committed: list[asyncio.Future[None]] = []
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -87,12 +104,29 @@ class SettlementWriter:
         """Settlements waiting for their batch (for /metrics)."""
         return len(self._queue)
 
-    def submit(self, settlement: Settlement) -> None:
+    def submit(self, settlement: Settlement) -> asyncio.Future[None]:
+        """Queues a settlement; the future resolves when it has committed (never fails: a failed batch is
+        retried)."""
         if self.on_submit is not None:
             self.on_submit(settlement.request_log)
+        committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append(settlement)
-        if len(self._queue) >= self._max_batch:
+        self._committed.append(committed)
+        if self._commit_wait_seconds > 0 or len(self._queue) >= self._max_batch:
             self._wakeup.set()
+        return committed
+
+    async def wait(self, committed: asyncio.Future[None]) -> bool:
+        """Waits until a submitted settlement has committed, at most `commit_wait_seconds`. False: it has
+        not (the database is down or slow; it stays queued and is retried)."""
+        if committed.done():
+            return True
+        if self._commit_wait_seconds <= 0:
+            return False
+        # asyncio.wait leaves the future alone on timeout: the writer still resolves it later.
+        # (The failing batch is logged by the writer; a line per waiting answer would flood the log.)
+        await asyncio.wait((committed,), timeout=self._commit_wait_seconds)
+        return committed.done()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="settlement-writer")
@@ -110,6 +144,8 @@ class SettlementWriter:
 
     async def _run(self) -> None:
         while True:
+            # Group commit: submit wakes the writer at once; what is submitted during a batch's transaction
+            # is in the queue when it returns and goes in the next one (flush loops until the queue is empty).
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self._flush_seconds)
             self._wakeup.clear()
@@ -159,6 +195,11 @@ class SettlementWriter:
 
         low = await self._writer.run(settle)
         del self._queue[: len(batch)]
+        committed = self._committed[: len(batch)]
+        del self._committed[: len(batch)]
+        for future in committed:
+            if not future.done():
+                future.set_result(None)
         if low and self._on_low_balance is not None:
             try:
                 self._on_low_balance(low)
