@@ -122,6 +122,28 @@ def test_a_short_secret_key_is_refused(data_dir: Path, monkeypatch: pytest.Monke
         load_settings()
 
 
+def test_previous_secret_keys_are_a_comma_separated_list_never_shown(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MODELYARD_SECRET_KEY", "n" * 32)
+    monkeypatch.setenv("MODELYARD_SECRET_KEY_PREVIOUS", f" {'o' * 32} ,{'p' * 40},,{'n' * 32},{'o' * 32}")
+    settings = load_settings()
+    # Blanks, repeats and the current key (harmless leftovers of an edit) drop out; the order is kept.
+    assert settings.previous_secret_keys() == ("o" * 32, "p" * 40)
+    assert "o" * 32 not in repr(settings)
+    monkeypatch.setenv("MODELYARD_SECRET_KEY_PREVIOUS", "")
+    assert load_settings().previous_secret_keys() == ()
+
+
+def test_a_short_previous_secret_key_is_refused_without_showing_it(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MODELYARD_SECRET_KEY_PREVIOUS", "o" * 32 + ",short-previous-key")
+    with pytest.raises(ConfigError, match="MODELYARD_SECRET_KEY_PREVIOUS: each key") as raised:
+        load_settings()
+    assert "short-previous-key" not in str(raised.value)
+
+
 def test_a_short_secret_key_file_is_refused(data_dir: Path) -> None:
     data_dir.mkdir()
     (data_dir / "secret.key").write_text("too-short\n")

@@ -50,7 +50,6 @@ from modelyard.config import Settings
 from modelyard.db.engine import create_engine, session_factory
 from modelyard.db.writes import create_writer
 from modelyard.errors import AppError, error_response, install_error_handlers
-from modelyard.kit.secrets import SecretBox
 from modelyard.notify.notifier import Notifier
 from modelyard.ops import probes
 from modelyard.ops.logs import RequestIds
@@ -86,11 +85,13 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url_resolved)
         sessions = session_factory(engine)
-        cache = GatewayCache(sessions, SecretBox(secret_key))
+        # Encrypts under the current key; decrypts under it or, during a rolling rotation, a previous one.
+        box = settings.secret_box()
+        cache = GatewayCache(sessions, box)
         await cache.refresh()
         # What an administrator changed in the web app over the environment's settings: the sign-up mode,
         # sign-in with Google, SMTP, the alert threshold and the catalogue sync schedule read it.
-        site = SiteSettingsStore(settings, sessions, SecretBox(secret_key))
+        site = SiteSettingsStore(settings, sessions, box)
         await site.reload()
         effective = site.effective
         # A hold outlives any request that can still settle it: the upstream's total timeout, plus a margin.
@@ -166,6 +167,7 @@ def create_app(settings: Settings) -> FastAPI:
             sessions=sessions,
             code_guesses=FailureLimiter(),
             secret_key=secret_key,
+            box=box,
             notifier=notifier,
             auth=AuthService(
                 secret_key,
@@ -175,9 +177,10 @@ def create_app(settings: Settings) -> FastAPI:
                 signup_mode=effective.signup_mode,
                 max_failures_per_account=settings.login_max_failures_per_account,
                 max_failures_per_ip=settings.login_max_failures_per_ip,
+                previous_keys=settings.previous_secret_keys(),
             ),
             site=site,
-            oidc=OidcSlot(secret_key, effective),
+            oidc=OidcSlot(secret_key, effective, settings.previous_secret_keys()),
         )
 
         def apply_site_settings(current: Settings) -> None:

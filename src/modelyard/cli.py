@@ -427,8 +427,7 @@ def _options(
 
 
 def _secret_box(settings: Settings) -> SecretBox:
-    assert settings.secret_key is not None  # load_settings creates one in the data dir when unset
-    return SecretBox(settings.secret_key.get_secret_value())
+    return settings.secret_box()  # load_settings creates a key in the data dir when unset
 
 
 @channels_app.command("add")
@@ -833,30 +832,46 @@ def secrets_rotate(
         Path | None,
         typer.Option(
             help="A file holding the new key, at least 32 characters (- reads standard input). Needed when "
-            "MODELYARD_SECRET_KEY is set; with the data directory's secret.key, a random key by default"
+            "MODELYARD_SECRET_KEY is set; with the data directory's secret.key, a random key by default. "
+            "Not with MODELYARD_SECRET_KEY_PREVIOUS, where the configured key is the new one"
         ),
     ] = None,
     dry_run: Annotated[
         bool,
         typer.Option(
-            "--dry-run", help="Check that every value decrypts with the current key; change nothing"
+            "--dry-run",
+            help="Check that every value decrypts with the configured key(s), count those under a previous "
+            "key; change nothing",
         ),
     ] = False,
 ) -> None:
     """Re-encrypt every stored provider credential and site secret under a new secret key, all or nothing.
 
-    Stop every server first; start them with the new key afterwards. The current key is the configured one:
-    MODELYARD_SECRET_KEY, else secret.key in the data directory, which then receives the new key (replaced in
-    one step once the database has committed). With MODELYARD_SECRET_KEY, set it to the new key on every
-    instance before starting them. Access tokens issued before are refused (clients refresh; sessions go on),
-    and every user's alert-webhook signing secret changes."""
+    Offline: stop every server first; start them with the new key afterwards. The current key is the
+    configured one: MODELYARD_SECRET_KEY, else secret.key in the data directory, which then receives the new
+    key (replaced in one step once the database has committed). With MODELYARD_SECRET_KEY, set it to the new
+    key on every instance before starting them. Access tokens issued before are refused (clients refresh;
+    sessions go on), and every user's alert-webhook signing secret changes.
+
+    Rolling, with MODELYARD_SECRET_KEY_PREVIOUS set (every instance already restarted with the new key as
+    MODELYARD_SECRET_KEY and the old one there): the servers keep running, and what is still under a previous
+    key is re-encrypted under MODELYARD_SECRET_KEY; then drop MODELYARD_SECRET_KEY_PREVIOUS."""
     settings = settings_or_exit()
     assert settings.secret_key is not None  # load_settings creates one in the data dir when unset
     current = settings.secret_key.get_secret_value()
+    rolling = bool(settings.previous_secret_keys())
     # Settings without the data directory's fallback: None when the key came from secret.key.
     in_key_file = Settings().secret_key is None
     replacement: str | None = None
-    if new_key_file is not None:
+    if rolling:
+        if new_key_file is not None:
+            fail(
+                "MODELYARD_SECRET_KEY_PREVIOUS is set, so the configured key is the new one: run without "
+                "--new-key-file to re-encrypt everything under it (a rolling rotation), or unset "
+                "MODELYARD_SECRET_KEY_PREVIOUS for an offline rotation to another key"
+            )
+        replacement = current
+    elif new_key_file is not None:
         replacement = _or_fail(
             lambda: check_new_key(_read_secret_input(new_key_file, "--new-key-file"), current)
         )
@@ -876,7 +891,7 @@ def secrets_rotate(
         try:
             async with session_factory(engine)() as session:
                 async with session.begin():
-                    counts = await rotate(session, SecretBox(current), new_box)
+                    counts = await rotate(session, settings.secret_box(), new_box)
                 # Set before anything else can fail: from here on the staged key is the one in use.
                 committed = new_box is not None
         finally:
@@ -884,7 +899,8 @@ def secrets_rotate(
         return counts
 
     staged = None
-    if new_box is not None and in_key_file:
+    # Rolling, the key in use stays where it is configured: the key file keeps it.
+    if new_box is not None and in_key_file and not rolling:
         assert replacement is not None
         staged = _or_fail(lambda: stage_key(settings.data_dir, replacement))
     try:
@@ -901,8 +917,21 @@ def secrets_rotate(
                     f"{key_file(settings.data_dir)} ({exc}): move it there before starting a server"
                 )
     if new_box is None:
+        if rolling:
+            typer.echo(
+                f"dry run: {counts.describe()} decrypt with the configured keys, {counts.under_previous_key} "
+                "of them only with MODELYARD_SECRET_KEY_PREVIOUS; nothing changed"
+            )
+            return
         checked = " and the new key is usable" if replacement is not None else ""
         typer.echo(f"dry run: {counts.describe()} decrypt with the current key{checked}; nothing changed")
+        return
+    if rolling:
+        typer.echo(
+            f"re-encrypted {counts.describe()} under the current key ({counts.under_previous_key} were "
+            "under a previous key); once every instance runs with this key, remove "
+            "MODELYARD_SECRET_KEY_PREVIOUS and restart them one by one"
+        )
         return
     typer.echo(f"re-encrypted {counts.describe()} under the new key")
     if staged is not None:

@@ -11,8 +11,10 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from modelyard.kit.money import MoneyError, nanos_to_usd_str, usd_to_nanos
+from modelyard.kit.secrets import SecretBox
 
 SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class ConfigError(Exception):
@@ -27,6 +29,9 @@ class Settings(BaseSettings):
     database_url: str = ""
     redis_url: str | None = None
     secret_key: SecretStr | None = None
+    # Earlier secret keys, comma-separated, during a rolling rotation: they still decrypt stored secrets and
+    # verify access tokens and sign-in cookies, but nothing is encrypted or signed with them.
+    secret_key_previous: SecretStr | None = None
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     log_level: str = "info"
@@ -169,7 +174,7 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("oidc_client_secret", mode="before")
+    @field_validator("oidc_client_secret", "secret_key_previous", mode="before")
     @classmethod
     def _blank_secret_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -225,19 +230,40 @@ class Settings(BaseSettings):
 
     def with_secret(self) -> Settings:
         """Settings whose secret key is set: from the environment, else from the data dir, else new."""
+        for key in self.previous_secret_keys():
+            if len(key) < MIN_SECRET_KEY_LENGTH:
+                # Never the key itself: this message ends up in logs.
+                raise ConfigError(
+                    f"MODELYARD_SECRET_KEY_PREVIOUS: each key (comma-separated) must be at least "
+                    f"{MIN_SECRET_KEY_LENGTH} characters"
+                )
         if self.secret_key is not None:
-            if len(self.secret_key.get_secret_value()) < 32:
-                raise ConfigError("MODELYARD_SECRET_KEY must be at least 32 characters")
+            if len(self.secret_key.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
+                raise ConfigError(f"MODELYARD_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters")
             return self
         return self.model_copy(update={"secret_key": SecretStr(_load_or_create_secret(self.data_dir))})
+
+    def previous_secret_keys(self) -> tuple[str, ...]:
+        """MODELYARD_SECRET_KEY_PREVIOUS as a list, in order, without blanks, repeats or the current key."""
+        if self.secret_key_previous is None:
+            return ()
+        current = self.secret_key.get_secret_value() if self.secret_key is not None else None
+        keys = (key.strip() for key in self.secret_key_previous.get_secret_value().split(","))
+        return tuple(key for key in dict.fromkeys(keys) if key and key != current)
+
+    def secret_box(self) -> SecretBox:
+        """The box for stored secrets: encrypts under the current key, decrypts under it or a previous one."""
+        if self.secret_key is None:
+            raise ValueError("settings need a secret key: build them with config.load_settings()")
+        return SecretBox(self.secret_key.get_secret_value(), self.previous_secret_keys())
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
     path = data_dir / SECRET_KEY_FILE
     if path.exists():
         value = path.read_text().strip()
-        if len(value) < 32:
-            raise ConfigError(f"{path} holds a secret key shorter than 32 characters")
+        if len(value) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(f"{path} holds a secret key shorter than {MIN_SECRET_KEY_LENGTH} characters")
         return value
     data_dir.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(48)

@@ -40,6 +40,7 @@ DESCRIPTIONS: dict[str, str] = {
     "database_url": "`postgresql://user:password@host:5432/db` for PostgreSQL; empty: SQLite in the data directory. Must match across instances.",
     "redis_url": "`redis://host:6379/0`: shares cache invalidation, health events, rate limits and token revocation across instances. Must match across instances.",
     "secret_key": "Signs sessions and encrypts provider keys and stored secrets. Unset: generated once into the data directory. Must match across instances; see the guide to rotate it.",
+    "secret_key_previous": "Only while rotating the secret key without downtime: the previous key(s), comma-separated. They still decrypt stored secrets and verify access tokens and sign-in cookies; nothing is encrypted or signed with them. Remove once `modelyard secrets rotate` has run; see the guide.",
     "host": "Interface to listen on (`0.0.0.0` in containers).",
     "port": "Port to listen on.",
     "log_level": "`debug`, `info`, `warning`, `error`.",

@@ -1,5 +1,9 @@
 """Rotating the secret key: every value stored encrypted with it (a `kit.secrets.SecretBox` token: channel
-credentials, site-setting secrets) is re-encrypted under a new key in one transaction, all or nothing.
+credentials, site-setting secrets) is re-encrypted under a new key in one transaction, all or nothing. Either
+offline (every server stopped; the new key is given or generated), or as the middle step of a rolling
+rotation: the servers already run with the new key as MODELYARD_SECRET_KEY and the old one in
+MODELYARD_SECRET_KEY_PREVIOUS, and whatever is still under the old key is re-encrypted under the current one,
+so that the previous key can then be dropped.
 
 It lives here, not in `kit/` beside the box, because it reads the tables that hold the tokens (kit imports
 nothing above it). What else derives from the key holds nothing to re-encrypt: access tokens (15 minutes;
@@ -21,12 +25,10 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from modelyard.config import SECRET_KEY_FILE
+from modelyard.config import MIN_SECRET_KEY_LENGTH, SECRET_KEY_FILE
 from modelyard.kit.secrets import SecretBox
 from modelyard.models import Channel, SiteSetting
 
-# The rule config.Settings applies to MODELYARD_SECRET_KEY and the key file.
-MIN_KEY_LENGTH = 32
 STAGED_SUFFIX = ".new"
 
 
@@ -38,6 +40,8 @@ class RotationError(Exception):
 class RotationCounts:
     channels: int
     site_secrets: int
+    # Of those, how many only a previous key (MODELYARD_SECRET_KEY_PREVIOUS) decrypted.
+    under_previous_key: int = 0
 
     def describe(self) -> str:
         return f"{self.channels} channel credential(s) and {self.site_secrets} site secret(s)"
@@ -50,19 +54,23 @@ def new_key() -> str:
 
 def check_new_key(new: str, current: str) -> str:
     new = new.strip()
-    if len(new) < MIN_KEY_LENGTH:
-        raise RotationError(f"the new key must be at least {MIN_KEY_LENGTH} characters")
+    if len(new) < MIN_SECRET_KEY_LENGTH:
+        raise RotationError(f"the new key must be at least {MIN_SECRET_KEY_LENGTH} characters")
     if any(c.isspace() for c in new):
         raise RotationError("the new key must not contain spaces or line breaks")
+    if "," in new:
+        # It could never be listed in MODELYARD_SECRET_KEY_PREVIOUS for the next rolling rotation.
+        raise RotationError("the new key must not contain commas")
     if new == current:
         raise RotationError("the new key is the current key")
     return new
 
 
 async def rotate(session: AsyncSession, current: SecretBox, new: SecretBox | None) -> RotationCounts:
-    """Re-encrypts under `new` every value `current` encrypted, in the caller's transaction; with `new` None
-    (a dry run) only checks that every value decrypts. Raises RotationError naming each value (never its
-    content) that `current` cannot decrypt, before anything is written."""
+    """Re-encrypts under `new` every value `current` (with its previous keys, if any) decrypts, in the
+    caller's transaction; with `new` None (a dry run) only checks that every value decrypts. Raises
+    RotationError naming each value (never its content) that `current` cannot decrypt, before anything is
+    written."""
     if new is not None:
         await _lock_for_writing(session)
     channels = (
@@ -74,30 +82,39 @@ async def rotate(session: AsyncSession, current: SecretBox, new: SecretBox | Non
         await session.execute(select(SiteSetting.name, SiteSetting.encrypted).order_by(SiteSetting.name))
     ).all()
     unreadable: list[str] = []
+    under_previous = 0
+
+    def read(token: str, label: str) -> str | None:
+        nonlocal under_previous
+        try:
+            plain = current.decrypt(token)
+        except ValueError:
+            unreadable.append(label)
+            return None
+        if not current.is_current(token):
+            under_previous += 1
+        return plain
+
     channel_plain: dict[int, str] = {}
     for channel_id, name, token in channels:
-        try:
-            channel_plain[channel_id] = current.decrypt(token)
-        except ValueError:
-            unreadable.append(f"channel {name} (id {channel_id})")
+        if (plain := read(token, f"channel {name} (id {channel_id})")) is not None:
+            channel_plain[channel_id] = plain
     site_plain: dict[str, str] = {}
     for name, encrypted in site:
         if encrypted is None:
             continue  # not a secret, or a secret cleared
-        try:
-            site_plain[name] = current.decrypt(encrypted)
-        except ValueError:
-            unreadable.append(f"site setting {name}")
+        if (plain := read(encrypted, f"site setting {name}")) is not None:
+            site_plain[name] = plain
     if unreadable:
         raise RotationError(
-            "the current secret key cannot decrypt " + ", ".join(unreadable) + "; nothing was changed. "
+            "the configured secret key(s) cannot decrypt " + ", ".join(unreadable) + "; nothing was changed. "
             "Run with the key these were saved with, or enter them again (channels edit --api-key-file, "
             "Admin → Site settings) or delete them, then rotate"
         )
     if new is not None:
         await _store(session, cast(Table, Channel.__table__), "id", "api_key_encrypted", channel_plain, new)
         await _store(session, cast(Table, SiteSetting.__table__), "name", "encrypted", site_plain, new)
-    return RotationCounts(len(channel_plain), len(site_plain))
+    return RotationCounts(len(channel_plain), len(site_plain), under_previous)
 
 
 async def _store(
@@ -115,8 +132,8 @@ async def _store(
 
 
 async def _lock_for_writing(session: AsyncSession) -> None:
-    """Keeps anyone from saving a value under the old key between our read and our commit (it would be lost
-    or left unreadable). Readers carry on, so a server still running keeps relaying until it is stopped."""
+    """Keeps anyone from saving a value between our read and our commit (it would be overwritten by what we
+    read). Readers carry on: servers keep relaying, during a rolling rotation throughout."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("LOCK TABLE channels, site_settings IN SHARE ROW EXCLUSIVE MODE"))
     else:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from modelyard.auth.service import AuthService
 from modelyard.billing.codes import FailureLimiter
 from modelyard.billing.holds import Holds
+from modelyard.kit.secrets import SecretBox
 from modelyard.notify.notifier import Notifier
 from modelyard.relay.cache import GatewayCache
 from modelyard.relay.chat import ChatRelay
@@ -41,12 +42,17 @@ class Gateway:
     notifier: Notifier
     # Sessions, tokens, sign-up mode and sign-in limits.
     auth: AuthService
-    # Encrypts the provider credentials channels are created with.
     secret_key: str = ""
+    # Encrypts the provider credentials channels are created with (under the current key) and reads them
+    # (under it or, during a rolling key rotation, a previous one).
+    box: SecretBox | None = None
     # Site settings an administrator changed over the environment's (settings_store/), and the sign-in
     # provider's client they make.
     site: SiteSettingsStore | None = None
     oidc: OidcSlot | None = None
+
+    def secret_box(self) -> SecretBox:
+        return self.box if self.box is not None else SecretBox(self.secret_key)
 
     async def refresh(self) -> None:
         """Re-reads what the in-process caches hold: keys, channels, prices and the site settings."""

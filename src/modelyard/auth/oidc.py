@@ -9,7 +9,8 @@ the configured discovery URL and the endpoints it names, never following redirec
 Where the flow's secrets live between the redirect and the callback: in a cookie, encrypted and
 authenticated (Fernet, with a key derived from the server's secret key for this purpose only), httpOnly and
 valid ten minutes. Not on the server: every instance sharing MODELYARD_SECRET_KEY can finish a flow another
-one started, with or without Redis, and there is nothing to store or sweep. Encrypted, not only signed: the
+one started, with or without Redis, and there is nothing to store or sweep (during a rolling rotation, also
+one sealed under a key in MODELYARD_SECRET_KEY_PREVIOUS). Encrypted, not only signed: the
 PKCE verifier and the nonce stay unreadable even to whoever holds the cookie, and the state in the URL is
 only accepted from the browser that holds the cookie (which is what makes a forged callback useless).
 """
@@ -21,6 +22,7 @@ import base64
 import logging
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import quote, urlsplit
@@ -33,9 +35,7 @@ from authlib.oauth2.rfc6749.parameters import (  # type: ignore[import-untyped]
 )
 from authlib.oauth2.rfc7636 import create_s256_code_challenge  # type: ignore[import-untyped]
 from authlib.oidc.core import CodeIDToken  # type: ignore[import-untyped]
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.fernet import InvalidToken, MultiFernet
 from joserfc import jws, jwt
 from joserfc.errors import (
     BadSignatureError,
@@ -51,6 +51,7 @@ from modelyard.accounts import service as accounts
 from modelyard.config import Settings
 from modelyard.errors import AppError
 from modelyard.kit.clock import utcnow
+from modelyard.kit.secrets import purpose_fernet
 from modelyard.models import AuthSession, User
 
 log = logging.getLogger(__name__)
@@ -180,13 +181,13 @@ class ProviderMetadata:
 
 
 class FlowSealer:
-    """Seals a Flow into the cookie value and opens it again (Fernet: AES-CBC + HMAC, with a timestamp)."""
+    """Seals a Flow into the cookie value and opens it again (Fernet: AES-CBC + HMAC, with a timestamp).
+    Seals with the current key; opens what it or a previous key sealed."""
 
-    def __init__(self, secret_key: str) -> None:
-        derived = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=b"modelyard", info=b"oidc-flow-cookie"
-        ).derive(secret_key.encode())
-        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+    def __init__(self, secret_key: str, previous_keys: Sequence[str] = ()) -> None:
+        self._fernet = MultiFernet(
+            [purpose_fernet(key, b"oidc-flow-cookie") for key in (secret_key, *previous_keys)]
+        )
 
     def seal(self, flow: Flow) -> str:
         payload = {
@@ -220,10 +221,10 @@ class FlowSealer:
 class OidcClient:
     """The relying party: one per app, holding the provider's discovery document and keys once read."""
 
-    def __init__(self, config: OidcConfig, secret_key: str) -> None:
+    def __init__(self, config: OidcConfig, secret_key: str, previous_keys: Sequence[str] = ()) -> None:
         self.config = config
         self.name = config.provider_name
-        self.sealer = FlowSealer(secret_key)
+        self.sealer = FlowSealer(secret_key, previous_keys)
         self._metadata: ProviderMetadata | None = None
         self._metadata_at = 0.0
         self._keys: KeySet | None = None

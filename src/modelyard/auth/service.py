@@ -3,6 +3,7 @@ the sign-in failure limits."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from redis.asyncio import Redis
@@ -27,9 +28,12 @@ class AuthService:
         signup_mode: str,
         max_failures_per_account: int,
         max_failures_per_ip: int,
+        previous_keys: Sequence[str] = (),
     ) -> None:
         self.revocations = RevocationList(redis)
-        self.sessions = SessionService(TokenSigner(secret_key, access_ttl), self.revocations, refresh_ttl)
+        self.sessions = SessionService(
+            TokenSigner(secret_key, access_ttl, previous_keys), self.revocations, refresh_ttl
+        )
         self.signup_mode = signup_mode
         self._failures = WindowLimiter(redis, "modelyard:login-failures")
         self._per_account = max_failures_per_account

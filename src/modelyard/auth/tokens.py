@@ -1,13 +1,16 @@
 """Access tokens: short-lived JWTs (HS256) signed with a key derived from the server's secret key, so every
-instance sharing MODELYARD_SECRET_KEY accepts them. Refresh tokens are opaque: `myr_<session>.<generation>.
-<secret>`, checked against the session row."""
+instance sharing MODELYARD_SECRET_KEY accepts them; during a rolling rotation, those signed with a key in
+MODELYARD_SECRET_KEY_PREVIOUS are accepted too (new ones are always signed with the current key). Refresh
+tokens are opaque: `myr_<session>.<generation>.<secret>`, checked against the session row."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import hashes
@@ -37,11 +40,17 @@ class RefreshParts:
     secret: str
 
 
+def _signing_key(secret_key: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"modelyard access tokens").derive(
+        secret_key.encode()
+    )
+
+
 class TokenSigner:
-    def __init__(self, secret_key: str, access_ttl: timedelta) -> None:
-        self._key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"modelyard access tokens"
-        ).derive(secret_key.encode())
+    def __init__(self, secret_key: str, access_ttl: timedelta, previous_keys: Sequence[str] = ()) -> None:
+        self._key = _signing_key(secret_key)
+        # Checked in order: the current key first, as nearly every token is signed with it.
+        self._verifying_keys = (self._key, *(_signing_key(key) for key in previous_keys))
         self.access_ttl = access_ttl
 
     def issue(self, user_id: int, role: str, session_id: str, now: datetime) -> tuple[str, AccessClaims]:
@@ -69,18 +78,7 @@ class TokenSigner:
         return token, claims
 
     def verify(self, token: str) -> AccessClaims:
-        try:
-            payload = jwt.decode(
-                token,
-                self._key,
-                algorithms=["HS256"],
-                issuer=ISSUER,
-                options={"require": ["exp", "iat", "sub", "sid", "jti", "iss"]},
-            )
-        except jwt.ExpiredSignatureError:
-            raise TokenError("the access token has expired; refresh it") from None
-        except jwt.PyJWTError:
-            raise TokenError("the access token is not valid") from None
+        payload = self._decode(token)
         if payload.get("typ") != "access":
             raise TokenError("the access token is not valid")
         return AccessClaims(
@@ -90,6 +88,25 @@ class TokenSigner:
             role=str(payload.get("role") or "user"),
             expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC),
         )
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        # PyJWT checks the signature before the claims: any error but a bad signature is this key's verdict.
+        for key in self._verifying_keys:
+            try:
+                return jwt.decode(
+                    token,
+                    key,
+                    algorithms=["HS256"],
+                    issuer=ISSUER,
+                    options={"require": ["exp", "iat", "sub", "sid", "jti", "iss"]},
+                )
+            except jwt.InvalidSignatureError:
+                continue
+            except jwt.ExpiredSignatureError:
+                raise TokenError("the access token has expired; refresh it") from None
+            except jwt.PyJWTError:
+                break
+        raise TokenError("the access token is not valid")
 
 
 def new_refresh(session_id: str, generation: int) -> tuple[str, str]:

@@ -6,8 +6,9 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -33,26 +34,50 @@ def looks_like_api_key(key: str) -> bool:
     return key.startswith(API_KEY_PREFIX) and len(key) == len(API_KEY_PREFIX) + 64
 
 
-class SecretBox:
-    """Encrypts provider credentials with a key derived from the server's secret key (Fernet: AES + HMAC)."""
+def purpose_fernet(secret_key: str, purpose: bytes) -> Fernet:
+    """A Fernet whose key is derived (HKDF) from the server's secret key for one purpose only, so that no two
+    uses of the secret key share a key."""
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"modelyard", info=purpose).derive(
+        secret_key.encode()
+    )
+    return Fernet(base64.urlsafe_b64encode(derived))
 
-    def __init__(self, secret_key: str) -> None:
-        derived = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=b"modelyard", info=b"provider-credentials"
-        ).derive(secret_key.encode())
-        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+
+class SecretBox:
+    """Encrypts provider credentials and site secrets with a key derived from the server's secret key (Fernet:
+    AES + HMAC). Previous secret keys (a rolling rotation, MODELYARD_SECRET_KEY_PREVIOUS) only decrypt:
+    whatever is encrypted is under the current key, so nothing new ever depends on a key being retired."""
+
+    def __init__(self, secret_key: str, previous: Sequence[str] = ()) -> None:
+        self._current = purpose_fernet(secret_key, b"provider-credentials")
+        self._any = MultiFernet(
+            [self._current, *(purpose_fernet(key, b"provider-credentials") for key in previous)]
+        )
+        self._has_previous = bool(previous)
 
     def encrypt(self, plaintext: str) -> str:
-        return self._fernet.encrypt(plaintext.encode()).decode()
+        return self._current.encrypt(plaintext.encode()).decode()
 
     def decrypt(self, token: str) -> str:
         try:
-            return self._fernet.decrypt(token.encode()).decode()
+            return self._any.decrypt(token.encode()).decode()
         except InvalidToken:
+            configured = (
+                "neither MODELYARD_SECRET_KEY nor MODELYARD_SECRET_KEY_PREVIOUS holds the key"
+                if self._has_previous
+                else "MODELYARD_SECRET_KEY differs from the one"
+            )
             raise ValueError(
-                "cannot decrypt a stored provider credential: MODELYARD_SECRET_KEY differs from the one "
-                "it was saved with"
+                f"cannot decrypt a stored provider credential: {configured} it was saved with"
             ) from None
+
+    def is_current(self, token: str) -> bool:
+        """Whether the current key alone decrypts the token (False: a previous key's, or no key's)."""
+        try:
+            self._current.decrypt(token.encode())
+        except InvalidToken:
+            return False
+        return True
 
 
 def constant_time_equals(left: str, right: str) -> bool:
