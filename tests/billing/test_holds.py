@@ -1,23 +1,34 @@
-"""Holds against a real database: no overspend, one release per hold, crashed requests' credit comes back."""
+"""Holds against a real database: no overspend, one release per hold, crashed requests' credit comes back and
+their records are written."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from dataclasses import replace
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modelyard.billing import ledger
-from modelyard.billing.holds import Holds, release_sync
+from modelyard.billing.holds import HeldRequest, Holds, release_sync
 from modelyard.db import migrate
 from modelyard.db.engine import create_engine, session_factory
 from modelyard.db.writes import create_writer
 from modelyard.kit.clock import utcnow
-from modelyard.models import Hold, LedgerKind, User
+from modelyard.models import (
+    AppUsageHourly,
+    LedgerEntry,
+    LedgerKind,
+    ModelStatsDaily,
+    RequestLog,
+    UsageHourly,
+    User,
+)
+from modelyard.relay.settlement import Settlement, SettlementWriter
 from tests.conftest import run_async
 
 
@@ -69,34 +80,151 @@ def test_release_gives_credit_back_once(database_url: str) -> None:
     assert spendable == 500
 
 
-def test_expired_holds_of_a_crashed_process_are_swept(database_url: str) -> None:
-    async def scenario() -> tuple[int, int, int, bool]:
+# What the relay keeps on a request's hold for its record.
+REQUEST = HeldRequest(
+    api_key_id=7, model_slug="openai/gpt-4o", is_stream=True, requested_model="openai/gpt-4o:floor",
+    api_type="chat", app_referer="https://app.example", app_title="Example App",
+)  # fmt: skip
+
+
+async def _rollups(
+    engine: AsyncEngine, user_id: int, request: HeldRequest
+) -> dict[str, list[tuple[Any, ...]]]:
+    """The rollup rows the user's records of the request's model and app feed (each test uses its own)."""
+    async with session_factory(engine)() as session:
+        usage = await session.execute(
+            select(UsageHourly.api_key_id, UsageHourly.model_slug, UsageHourly.provider, UsageHourly.requests,
+                   UsageHourly.errors, UsageHourly.prompt_tokens, UsageHourly.cost_nanos)
+            .where(UsageHourly.user_id == user_id)
+        )  # fmt: skip
+        models = await session.execute(
+            select(ModelStatsDaily.model_slug, ModelStatsDaily.provider, ModelStatsDaily.requests,
+                   ModelStatsDaily.errors, ModelStatsDaily.completion_tokens)
+            .where(ModelStatsDaily.model_slug == request.model_slug)
+        )  # fmt: skip
+        apps = await session.execute(
+            select(AppUsageHourly.app, AppUsageHourly.requests).where(
+                AppUsageHourly.app == request.app_referer
+            )
+        )
+        return {
+            "usage": [tuple(row) for row in usage],
+            "models": [tuple(row) for row in models],
+            "apps": [tuple(row) for row in apps],
+        }
+
+
+async def _money(engine: AsyncEngine, user_id: int) -> tuple[int, int, int, list[tuple[str | None, int]]]:
+    """(balance, held, sum of the ledger, usage entries as (generation id, amount))."""
+    async with session_factory(engine)() as session:
+        balance, held = (
+            await session.execute(select(User.balance_nanos, User.held_nanos).where(User.id == user_id))
+        ).one()
+        total = await session.scalar(
+            select(func.sum(LedgerEntry.amount_nanos)).where(LedgerEntry.user_id == user_id)
+        )
+        usage = await session.execute(
+            select(LedgerEntry.generation_id, LedgerEntry.amount_nanos).where(
+                LedgerEntry.user_id == user_id, LedgerEntry.kind == LedgerKind.USAGE
+            )
+        )
+        return int(balance), int(held), int(total or 0), [tuple(row) for row in usage]
+
+
+def test_expired_holds_of_a_crashed_process_are_swept_and_recorded_as_interrupted(database_url: str) -> None:
+    async def scenario() -> None:
         engine, user_id = await _setup(database_url, 900)
         sessions = session_factory(engine)
         holds = Holds(sessions, create_writer(database_url, engine), ttl_seconds=60)
-        assert await holds.place(user_id, 400, "gen-live")
-        # What a process that died mid-request leaves behind: a hold past its expiry.
-        async with sessions() as session, session.begin():
-            now = utcnow()
-            await session.execute(
-                insert(Hold),
-                [{"user_id": user_id, "generation_id": "gen-dead", "amount_nanos": 300,
-                  "created_at": now - timedelta(hours=1), "expires_at": now - timedelta(minutes=1)}],
-            )  # fmt: skip
-            user = await session.get(User, user_id)
-            assert user is not None
-            user.held_nanos += 300
+        # Another instance, on which the request's process will die: its holds have expired once placed.
+        crashed = Holds(sessions, create_writer(database_url, engine), ttl_seconds=-1)
+        assert await holds.place(user_id, 400, "gen-live", request=REQUEST)
+        before = utcnow()
+        assert await crashed.place(user_id, 300, "gen-dead", request=REQUEST)
+        after = utcnow()
         assert not await holds.place(user_id, 300, "gen-refused")  # 900 - 400 - 300 leaves 200
-        swept = await holds.sweep()
+        # Both instances sweep at once: one of them takes the expired hold, and records it once.
+        swept = sorted(await asyncio.gather(holds.sweep(), crashed.sweep()))
         again = await holds.sweep()
         placed = await holds.place(user_id, 300, "gen-after")
         spendable = await holds.spendable_nanos(user_id)
+        async with sessions() as session:
+            records = (await session.scalars(select(RequestLog).where(RequestLog.user_id == user_id))).all()
+        money = await _money(engine, user_id)
+        rolled = await _rollups(engine, user_id, REQUEST)
         await engine.dispose()
-        return swept, again, spendable, placed
 
-    swept, again, spendable, placed = run_async(scenario())
-    assert (swept, again) == (1, 0)
-    assert placed and spendable == 900 - 400 - 300
+        assert (swept, again) == ([0, 1], 0)
+        assert placed and spendable == 900 - 400 - 300
+        [record] = records
+        assert (
+            record.generation_id, record.user_id, record.api_key_id, record.model_slug,
+            record.requested_model, record.api_type, record.is_stream, record.app_referer, record.app_title,
+        ) == (
+            "gen-dead", user_id, 7, "openai/gpt-4o", "openai/gpt-4o:floor", "chat", True,
+            "https://app.example", "Example App",
+        )  # fmt: skip
+        assert before <= record.created_at <= after
+        assert (record.status, record.error_type, record.cost_nanos) == ("error", "interrupted", 0)
+        assert record.error_message and "stopped before it finished" in record.error_message
+        assert (record.prompt_tokens, record.completion_tokens) == (None, None)
+        # Nothing charged: no usage entry, and the balance is still the sum of the ledger.
+        assert money == (900, 400 + 300, 900, [])
+        # Counted as a failed request, with no tokens and no cost.
+        assert rolled == {
+            "usage": [(7, "openai/gpt-4o", "", 1, 1, 0, 0)],
+            "models": [("openai/gpt-4o", "", 1, 1, 0)],
+            "apps": [("https://app.example", 1)],
+        }
+
+    run_async(scenario())
+
+
+def test_a_settlement_after_its_hold_was_swept_replaces_the_interrupted_record(database_url: str) -> None:
+    """A request that outlived its hold (slow attempts, or a database outage that kept its settlement
+    queued) settles after the sweep recorded it as interrupted: it ends with one record, the real one, and
+    one charge."""
+    request = replace(REQUEST, model_slug="openai/gpt-4o-mini", app_referer="https://slow.example")
+
+    async def scenario() -> None:
+        engine, user_id = await _setup(database_url, 900)
+        sessions = session_factory(engine)
+        db = create_writer(database_url, engine)
+        assert await Holds(sessions, db, ttl_seconds=-1).place(user_id, 300, "gen-slow", request=request)
+        assert await Holds(sessions, db, ttl_seconds=60).sweep() == 1
+        writer = SettlementWriter(db, flush_seconds=10, max_batch=500)
+        record: dict[str, Any] = {
+            "generation_id": "gen-slow", "user_id": user_id, "api_key_id": 7,
+            "model_slug": request.model_slug, "provider": "fake", "is_stream": True, "status": "success",
+            "http_status": 200, "prompt_tokens": 10, "completion_tokens": 5, "cost_nanos": 120,
+            "latency_ms": 900, "ttft_ms": 100,
+            "app_referer": request.app_referer, "app_title": "Example App", "created_at": utcnow(),
+        }  # fmt: skip
+        writer.submit(Settlement(user_id=user_id, cost_nanos=120, request_log=record))
+        await writer.flush()
+        async with sessions() as session:
+            records = (
+                await session.execute(
+                    select(RequestLog.generation_id, RequestLog.status, RequestLog.cost_nanos).where(
+                        RequestLog.user_id == user_id
+                    )
+                )
+            ).all()
+        money = await _money(engine, user_id)
+        rolled = await _rollups(engine, user_id, request)
+        await engine.dispose()
+
+        assert [tuple(r) for r in records] == [("gen-slow", "success", 120)]
+        # The hold was given back once (by the sweep), the cost charged once.
+        assert money == (780, 0, 780, [("gen-slow", -120)])
+        # The interrupted record's counts are gone with it; its empty rollup rows too.
+        assert rolled == {
+            "usage": [(7, "openai/gpt-4o-mini", "fake", 1, 0, 10, 120)],
+            "models": [("openai/gpt-4o-mini", "fake", 1, 0, 5)],
+            "apps": [("https://slow.example", 1)],
+        }
+
+    run_async(scenario())
 
 
 @pytest.mark.parametrize("amount", [Decimal("0.000000001"), Decimal("12.5")])

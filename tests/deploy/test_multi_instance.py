@@ -5,7 +5,8 @@ test; run it with `-s` to see them).
 An answer's last bytes leave only once its charge and record have committed (relay/settlement.py), so every
 answer a client received in full is charged and recorded exactly once even though its instance died the next
 moment. The requests the kill cut off (the client sees a broken connection) were never settled: their holds
-stay until they expire and are swept, and they are not charged."""
+stay until they expire and are swept, which gives their credit back and leaves each an "interrupted" record,
+not charged."""
 
 from __future__ import annotations
 
@@ -199,7 +200,7 @@ def _check(env: Env, outcomes: list[Outcome], seconds: float) -> None:
     assert all(len(amounts) == 1 for amounts in charges.values())
     assert set(charges) <= set(records)
     # (4) Records beyond the completed answers can only be requests whose client saw the connection break
-    # (settled in the instant between the commit and the last bytes); the rest of those left nothing.
+    # (settled in the instant between the commit and the last bytes); the rest of those left nothing yet (6).
     completed_ids = {o.generation_id for o in completed}
     extra = set(records) - completed_ids
     assert len(extra) <= len(cut_off)
@@ -231,6 +232,38 @@ def _check(env: Env, outcomes: list[Outcome], seconds: float) -> None:
     assert swept == len(open_holds)
     assert (int(balance_after), int(held_after), key_held) == (int(balance), 0, 0)
 
+    # (6) ... and leaves one "interrupted" record for each, charging nothing: every request the kill cut off
+    # after its hold was written now has a record. A stream is matched by the generation id its client saw;
+    # the others are counted. Only a request cut before its hold committed (so before anything was sent
+    # upstream), or refused by the dead instance, leaves none.
+    after = {
+        row[0]: (row[1], row[2], int(row[3]), bool(row[4]))
+        for row in query(url, "SELECT generation_id, status, error_type, cost_nanos, is_stream "
+                         "FROM request_logs WHERE user_id = :u", u=user_id)
+    }  # fmt: skip
+    interrupted = {
+        g for g, (status, error, _, _) in after.items() if (status, error) == ("error", "interrupted")
+    }
+    assert interrupted == open_holds
+    assert set(after) == set(records) | interrupted
+    assert all(after[g][2] == 0 for g in interrupted) and not interrupted & set(charges)
+    seen_ids = {o.generation_id for o in cut_off if o.generation_id is not None}
+    assert seen_ids <= set(after)
+    assert all(after[g][3] for g in seen_ids & interrupted)  # recorded as the streams they were
+    unseen = [o for o in cut_off if o.generation_id is None]
+    recorded_unseen = set(after) - completed_ids - seen_ids
+    assert len(recorded_unseen) <= len(unseen)
+    left_nothing = len(unseen) - len(recorded_unseen)
+    assert len(after) == len(outcomes) - left_nothing
+    # The statistics count them as failed requests, with the ledger's charges.
+    requests, errors, cost = query(
+        url,
+        "SELECT SUM(requests), SUM(errors), SUM(cost_nanos) FROM usage_hourly WHERE user_id = :u",
+        u=user_id,
+    )[0]
+    failed = sum(status == "error" for status, _, _, _ in after.values())
+    assert (int(requests), int(errors), int(cost)) == (len(after), failed, charged)
+
     sent = [sum(o.instance == i for o in outcomes) for i in (0, 1)]
     print(
         f"\nmulti-instance: {len(outcomes)} requests in {seconds:.1f} s with {WORKERS} clients "
@@ -238,7 +271,10 @@ def _check(env: Env, outcomes: list[Outcome], seconds: float) -> None:
         f"completed {len(completed)}, cut off by the kill {len(cut_off)} "
         f"({sum(o.generation_id is not None for o in cut_off)} mid-stream); records {len(records)} "
         f"(of cut-off requests: {len(extra)}), usage charges {len(charges)}, charged twice 0; "
-        f"held after the kill {int(held)} nanos in {len(open_holds)} holds, after the sweep {int(held_after)}"
+        f"held after the kill {int(held)} nanos in {len(open_holds)} holds, after the sweep "
+        f"{int(held_after)}, which recorded {len(interrupted)} as interrupted "
+        f"({len(seen_ids & interrupted)} matched to streams by id): {len(after)} records for {len(outcomes)} "
+        f"requests ({left_nothing} left nothing)"
     )
 
 

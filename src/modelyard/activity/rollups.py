@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -203,3 +203,31 @@ def fold_sync(connection: Connection, records: list[dict[str, Any]]) -> None:
     """Every rollup of a batch of records, in the caller's transaction."""
     apply_sync(connection, aggregate(records))
     apply_site_sync(connection, aggregate_site(records))
+
+
+def unfold_sync(connection: Connection, records: list[dict[str, Any]]) -> None:
+    """Takes records that are being deleted back out of every rollup (the sweep's record of an interrupted
+    request, replaced by its late settlement), in the caller's transaction. Rollup rows left with no request
+    are deleted, so no empty group shows in statistics."""
+    if not records:
+        return
+    rows = aggregate(records)
+    site = aggregate_site(records)
+    for row in (*rows, *site.models, *site.days):
+        for name in _SUMS:
+            row[name] = -row[name]
+    for row in site.histograms:
+        row["count"] = -row["count"]
+    for row in site.apps:
+        for name in ("requests", "prompt_tokens", "completion_tokens", "cost_nanos"):
+            row[name] = -row[name]
+    apply_sync(connection, rows)
+    apply_site_sync(connection, site)
+    hours = {row["hour"] for row in rows}
+    days = {row["day"] for row in site.days}
+    for table in (UsageHourly, ModelStats, AppUsageHourly):
+        connection.execute(delete(table).where(table.hour.in_(hours), table.requests == 0))
+    connection.execute(
+        delete(ModelStatsDaily).where(ModelStatsDaily.day.in_(days), ModelStatsDaily.requests == 0)
+    )
+    connection.execute(delete(ModelHistogram).where(ModelHistogram.day.in_(days), ModelHistogram.count == 0))

@@ -8,14 +8,23 @@ sees one short transaction per burst instead of one per request, and a lone requ
 Holds are released (and the real cost charged) by the settlement writer, in the same transaction as the
 charge.
 
+A hold also carries what the request's record needs (`HeldRequest`: key, model, stream flag, app), so that
+a request its process never settled (a crash; the client saw a broken connection) is not lost: the sweep
+that releases its expired hold writes, in the same transaction, its record with status "error" and error
+type "interrupted", no tokens, no cost and no ledger entry, folded into the rollups like any failed request.
+`DELETE ... RETURNING` gives each expired hold to one sweeper, so it is recorded once. A request that was
+still running (several slow attempts can outlast the expiry) or whose settlement waited for a database
+that was down settles after its hold was swept: `release_sync` then takes the interrupted record back (and
+out of the rollups), and the settlement writes the real one, so a generation has one record.
+
 An API key with a credit limit (`api_keys.limit_nanos`, per UTC day, ISO week, calendar month or for ever)
 is held the same way, in the same transaction: a conditional update of the key's row that starts a new
 window when the current one began after `window_started_at`, and succeeds only if the window's spend plus
 the key's open holds plus this hold stay within the limit (`window_spent + held + x <= limit`). A request
 whose key hold fails gets no user hold either. Keys without a limit add no statement. Settlement gives the
 key's hold back and adds the charge to the window's spend (`settle_keys_sync`). The `holds` table does not
-record the key, so a crashed process's key holds cannot be swept with the user's: `reconcile_keys_sync`
-clears the held amount of keys whose owner has no open hold left.
+record whether the key's limit was held, so a crashed process's key holds cannot be swept with the user's:
+`reconcile_keys_sync` clears the held amount of keys whose owner has no open hold left.
 """
 
 from __future__ import annotations
@@ -34,10 +43,11 @@ from sqlalchemy import ColumnElement, case, delete, exists, insert, literal, or_
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from modelyard.activity import rollups
 from modelyard.db.base import UTCDateTime
 from modelyard.db.writes import Writer
 from modelyard.kit.clock import utcnow
-from modelyard.models import ApiKey, Hold, User
+from modelyard.models import ApiKey, Hold, RequestLog, User
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +78,38 @@ def window_spent_nanos(
     return spent_nanos
 
 
+# The record the sweep leaves for a request whose process stopped before settling it.
+INTERRUPTED = "interrupted"  # request_logs.error_type
+INTERRUPTED_MESSAGE = "The server handling this request stopped before it finished; nothing was charged."
+INTERRUPTED_HTTP_STATUS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRequest:
+    """What a request's record needs, kept on its hold in case its process dies before settling it (values
+    as the record stores them: already clipped to the columns)."""
+
+    api_key_id: int
+    model_slug: str
+    is_stream: bool
+    requested_model: str | None = None
+    api_type: str | None = None
+    app_referer: str | None = None
+    app_title: str | None = None
+
+
+_REQUEST_COLUMNS = (
+    "api_key_id", "model_slug", "is_stream", "requested_model", "api_type", "app_referer", "app_title",
+)  # fmt: skip
+_NO_REQUEST = dict.fromkeys(_REQUEST_COLUMNS)
+
+
+def _request_values(request: HeldRequest | None) -> dict[str, Any]:
+    if request is None:
+        return _NO_REQUEST
+    return {name: getattr(request, name) for name in _REQUEST_COLUMNS}
+
+
 class HoldOutcome(enum.Enum):
     PLACED = "placed"
     NO_CREDIT = "no_credit"  # the user's balance minus open holds does not cover it
@@ -80,6 +122,7 @@ class _Pending:
     amount_nanos: int
     generation_id: str
     key_id: int | None
+    request: HeldRequest | None
     future: asyncio.Future[HoldOutcome]
 
 
@@ -94,20 +137,31 @@ class Holds:
         self._drainer: asyncio.Task[None] | None = None
 
     async def place(
-        self, user_id: int, amount_nanos: int, generation_id: str, key_id: int | None = None
+        self,
+        user_id: int,
+        amount_nanos: int,
+        generation_id: str,
+        key_id: int | None = None,
+        request: HeldRequest | None = None,
     ) -> bool:
         """Reserves the amount if the user's balance minus open holds covers it (a request that can cost
         nothing still needs a balance that is not negative), and the key's credit limit when `key_id` is
-        given."""
-        return await self.reserve(user_id, amount_nanos, generation_id, key_id) is HoldOutcome.PLACED
+        given. `request`: what the sweep records if the hold expires unsettled (None: no record)."""
+        outcome = await self.reserve(user_id, amount_nanos, generation_id, key_id, request)
+        return outcome is HoldOutcome.PLACED
 
     async def reserve(
-        self, user_id: int, amount_nanos: int, generation_id: str, key_id: int | None = None
+        self,
+        user_id: int,
+        amount_nanos: int,
+        generation_id: str,
+        key_id: int | None = None,
+        request: HeldRequest | None = None,
     ) -> HoldOutcome:
         """As `place`, telling which limit refused. Pass `key_id` only for a key with a credit limit: the
         others add no statement to the transaction."""
         future: asyncio.Future[HoldOutcome] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(user_id, amount_nanos, generation_id, key_id, future))
+        self._pending.append(_Pending(user_id, amount_nanos, generation_id, key_id, request, future))
         if self._drainer is None or self._drainer.done():
             self._drainer = asyncio.create_task(self._drain(), name="holds")
         return await future
@@ -117,6 +171,7 @@ class Holds:
             batch, self._pending = self._pending, []
             requests = [(item.user_id, item.amount_nanos, item.generation_id) for item in batch]
             key_ids = [item.key_id for item in batch]
+            held = [item.request for item in batch]
             now = utcnow()
             try:
                 outcomes = await self._writer.run(
@@ -126,6 +181,7 @@ class Holds:
                         now=now,
                         ttl=self._ttl,
                         key_ids=key_ids if any(k is not None for k in key_ids) else None,
+                        held=held,
                     )
                 )
             except Exception as exc:
@@ -145,8 +201,9 @@ class Holds:
                 await self._writer.run(partial(_release_abandoned, abandoned=abandoned, now=utcnow()))
 
     async def sweep(self) -> int:
-        """Gives back the credit of holds whose request never settled (a crashed process). Each expired
-        hold is deleted exactly once, even with several processes sweeping."""
+        """Gives back the credit of holds whose request never settled (a crashed process) and records those
+        requests as interrupted. Each expired hold is deleted exactly once, even with several processes
+        sweeping."""
         swept = await self._writer.run(partial(sweep_sync, now=utcnow()))
         if swept:
             log.warning("released %d expired holds", swept)
@@ -169,11 +226,13 @@ def place_sync(
     now: datetime,
     ttl: timedelta,
     key_ids: Sequence[int | None] | None = None,
+    held: Sequence[HeldRequest | None] | None = None,
 ) -> list[HoldOutcome]:
     """Places each (user, amount, generation id) hold that fits, and first, for a request with a key id
-    (`key_ids`, parallel to `requests`), the hold on that key's credit limit. A user's (or key's) holds in
-    one batch are tried together first (one statement), one by one only if together they do not fit.
-    Rows are locked keys first, then users, each in id order, in every writer: no deadlocks on PostgreSQL."""
+    (`key_ids`, parallel to `requests`), the hold on that key's credit limit. `held` (parallel too) is what
+    each hold keeps for the request's record. A user's (or key's) holds in one batch are tried together
+    first (one statement), one by one only if together they do not fit. Rows are locked keys first, then
+    users, each in id order, in every writer: no deadlocks on PostgreSQL."""
     outcomes = [HoldOutcome.NO_CREDIT] * len(requests)
     key_held = [False] * len(requests)
     if key_ids is not None:
@@ -200,7 +259,8 @@ def place_sync(
             outcomes[index] = HoldOutcome.PLACED
             rows.append(
                 {"user_id": user_id, "generation_id": generation_id, "amount_nanos": amount,
-                 "created_at": now, "expires_at": now + ttl}
+                 "created_at": now, "expires_at": now + ttl,
+                 **_request_values(held[index] if held is not None else None)}
             )  # fmt: skip
         elif key_held[index]:
             assert key_ids is not None
@@ -339,7 +399,9 @@ def _release_abandoned(connection: Connection, abandoned: list[_Pending], now: d
 
 def release_sync(connection: Connection, generation_ids: list[str]) -> set[str]:
     """Deletes these requests' holds and gives their credit back, in the caller's transaction. Returns the
-    generation ids that still had a hold (one already swept is not released twice)."""
+    generation ids that still had a hold (one already swept is not released twice). The settlement calls it
+    before writing the requests' records: a request whose hold was swept had an interrupted record written
+    by the sweep, which is deleted here (and taken out of the rollups) so that the real one replaces it."""
     if not generation_ids:
         return set()
     rows = connection.execute(
@@ -348,15 +410,73 @@ def release_sync(connection: Connection, generation_ids: list[str]) -> set[str]:
         .returning(Hold.generation_id, Hold.user_id, Hold.amount_nanos)
     ).all()
     _unhold(connection, [(user_id, amount) for _, user_id, amount in rows])
-    return {generation_id for generation_id, _, _ in rows}
+    released = {generation_id for generation_id, _, _ in rows}
+    swept = [generation_id for generation_id in generation_ids if generation_id not in released]
+    if swept:
+        # On PostgreSQL the sweep that deleted such a hold had committed before the DELETE above returned
+        # (it waited for the row's lock), so its record is visible to this statement.
+        withdrawn = connection.execute(
+            delete(RequestLog)
+            .where(RequestLog.generation_id.in_(swept), RequestLog.error_type == INTERRUPTED)
+            .returning(*(RequestLog.__table__.c[name] for name in _ROLLUP_FIELDS))
+        ).mappings()
+        rollups.unfold_sync(connection, [dict(row) for row in withdrawn])
+    return released
 
 
 def sweep_sync(connection: Connection, now: datetime) -> int:
+    """Deletes the expired holds, gives their credit back and records their requests as interrupted (no
+    tokens, no cost, no ledger entry), in the caller's transaction. Returns how many were swept."""
     rows = connection.execute(
-        delete(Hold).where(Hold.expires_at < now).returning(Hold.user_id, Hold.amount_nanos)
-    ).all()
-    _unhold(connection, [(user_id, amount) for user_id, amount in rows])
+        delete(Hold)
+        .where(Hold.expires_at < now)
+        .returning(
+            Hold.user_id, Hold.amount_nanos, Hold.generation_id, Hold.created_at,
+            *(Hold.__table__.c[name] for name in _REQUEST_COLUMNS),
+        )
+    ).mappings().all()  # fmt: skip
+    _unhold(connection, [(row["user_id"], row["amount_nanos"]) for row in rows])
+    records = [_interrupted_record(row) for row in rows if row["api_key_id"] is not None]
+    if records:
+        connection.execute(insert(RequestLog), records)
+        rollups.fold_sync(connection, records)
     return len(rows)
+
+
+# What the rollups read of a record (activity/rollups.py).
+_ROLLUP_FIELDS = (
+    "created_at", "user_id", "api_key_id", "model_slug", "provider", "status", "prompt_tokens",
+    "completion_tokens", "reasoning_tokens", "cached_tokens", "cost_nanos", "latency_ms", "ttft_ms",
+    "app_referer", "app_title",
+)  # fmt: skip
+
+
+def _interrupted_record(hold: Any) -> dict[str, Any]:
+    """The record of a request whose hold expired unsettled. The tokens are unknown (None, as for any
+    failure that reported no usage), the latency too (0); the model is the first the request would try."""
+    return {
+        "generation_id": hold["generation_id"],
+        "user_id": hold["user_id"],
+        **{name: hold[name] for name in _REQUEST_COLUMNS},
+        "channel_id": None,
+        "provider": None,
+        "upstream_model": None,
+        "status": "error",
+        "http_status": INTERRUPTED_HTTP_STATUS,
+        "error_type": INTERRUPTED,
+        "error_message": INTERRUPTED_MESSAGE,
+        "finish_reason": None,
+        "prompt_tokens": None,
+        "completion_tokens": None,
+        "reasoning_tokens": None,
+        "cached_tokens": None,
+        "is_usage_estimated": False,
+        "cost_nanos": 0,
+        "latency_ms": 0,
+        "ttft_ms": None,
+        "attempts": None,
+        "created_at": hold["created_at"],
+    }
 
 
 def _unhold(connection: Connection, holds: list[tuple[int, int]]) -> None:

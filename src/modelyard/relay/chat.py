@@ -23,7 +23,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from modelyard.auth.limiter import Verdict, WindowLimiter
-from modelyard.billing.holds import HoldOutcome, Holds
+from modelyard.billing.holds import HeldRequest, HoldOutcome, Holds
 from modelyard.billing.pricing import Price, cost_nanos, max_cost_nanos
 from modelyard.errors import AppError
 from modelyard.kit.clock import utcnow
@@ -217,7 +217,19 @@ class ChatRelay:
         generation_id = new_generation_id()
         # Only a key with a credit limit holds on its row: the others add nothing to the hold transaction.
         key_id = principal.key_id if principal.has_credit_limit else None
-        outcome = await self._holds.reserve(principal.user_id, reserve, generation_id, key_id)
+        app_referer = request.headers.get("http-referer")
+        app_title = request.headers.get("x-openrouter-title") or request.headers.get("x-title")
+        # Kept on the hold: what the sweep records if this process dies before the request settles.
+        held = HeldRequest(
+            api_key_id=principal.key_id,
+            model_slug=planned[0][0].slug,
+            is_stream=relay_request.is_stream,
+            requested_model=_clip(relay_request.model, 200),
+            api_type=relay_request.surface.value,
+            app_referer=_clip(app_referer, 500),
+            app_title=_clip(app_title, 200),
+        )
+        outcome = await self._holds.reserve(principal.user_id, reserve, generation_id, key_id, held)
         if outcome is not HoldOutcome.PLACED:
             self._give_back_tokens(principal, rate_tokens, rate_window)
             if outcome is HoldOutcome.KEY_LIMIT:
@@ -232,8 +244,8 @@ class ChatRelay:
             generation_id=generation_id,
             created_at=utcnow(),
             started=started,
-            app_referer=request.headers.get("http-referer"),
-            app_title=request.headers.get("x-openrouter-title") or request.headers.get("x-title"),
+            app_referer=app_referer,
+            app_title=app_title,
             key_held_nanos=reserve if key_id is not None else 0,
             rate_tokens=rate_tokens,
             rate_window=rate_window,

@@ -12,7 +12,9 @@ exits. With `commit_wait_seconds` = 0 nobody waits and settlements are written e
 before group commit: a crash then loses that window of delivered answers' charges and records.
 
 A request cut off by a crash (the client sees a broken connection) was never settled: its hold stays in the
-database and is swept when it expires (billing/holds.py), so it is not charged and no credit stays locked.
+database and is swept when it expires (billing/holds.py), so it is not charged and no credit stays locked, and
+the sweep writes its "interrupted" record. A settlement that arrives after its hold was swept replaces that
+record (`holds.release_sync`), so a generation never has two.
 
 A request made with a key that has a credit limit also held credit on the key's row: the batch gives that
 back and adds the charge to the key's current window (billing/holds.settle_keys_sync), before any user row is
