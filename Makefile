@@ -60,8 +60,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Two workers, each taking whole files (a module's servers and fixtures stay in one process): about 8 minutes
+# instead of 13 on two cores. A single test file runs as usual with `.venv/bin/pytest FILE`.
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # web-test builds the web app, which the browser tests in pytest use.
 test: lint typecheck web-test pytest
