@@ -31,36 +31,18 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.engine import Connection
-
-from modelyard.activity import rollups
-from modelyard.billing import alerts, holds, ledger
+from modelyard.billing import alerts, holds
+from modelyard.billing.holds import Settlement as Settlement
 from modelyard.db.writes import Writer
 from modelyard.kit.clock import utcnow
-from modelyard.models import LedgerKind, RequestLog
 
 log = logging.getLogger(__name__)
 
-# How long a response waits for its settlement to commit before it is sent anyway (the setting's default).
+# How long a response waits for its settlement to be durable before it is sent anyway (the setting's default).
 DEFAULT_COMMIT_WAIT_SECONDS = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class Settlement:
-    user_id: int
-    cost_nanos: int
-    request_log: dict[str, Any]  # RequestLog column values
-    # The key whose credit limit this request held `key_held_nanos` on (None: its key has no limit).
-    key_id: int | None = None
-    key_held_nanos: int = 0
-
-    @property
-    def generation_id(self) -> str:
-        return str(self.request_log["generation_id"])
 
 
 class SettlementWriter:
@@ -75,8 +57,8 @@ class SettlementWriter:
         commit_wait_seconds: float = DEFAULT_COMMIT_WAIT_SECONDS,
     ) -> None:
         """`alert_threshold_nanos` (the server's default threshold) and `on_low_balance` turn on low-balance
-        detection. `commit_wait_seconds` bounds how long `wait` holds a response back (0: group commit off,
-        batches every `flush_seconds`)."""
+        detection. `commit_wait_seconds` bounds how long `wait` holds a response back (0: nobody waits and
+        no intents are written)."""
         self._writer = writer
         self._flush_seconds = flush_seconds
         self._max_batch = max_batch
@@ -84,8 +66,12 @@ class SettlementWriter:
         self._alert_threshold_nanos = alert_threshold_nanos
         self._on_low_balance = on_low_balance
         self._queue: list[Settlement] = []
-        # Parallel to _queue: resolved when that settlement's batch has committed.
+        # Parallel to _queue: resolved when that settlement is durable (its intent or its batch committed).
         self._committed: list[asyncio.Future[None]] = []
+        # Settlements whose intent is still to be written, with their futures.
+        self._intents: list[tuple[Settlement, asyncio.Future[None]]] = []
+        self._intent_task: asyncio.Task[None] | None = None
+        self._intents_failing = False
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -107,20 +93,24 @@ class SettlementWriter:
         return len(self._queue)
 
     def submit(self, settlement: Settlement) -> asyncio.Future[None]:
-        """Queues a settlement; the future resolves when it has committed (never fails: a failed batch is
+        """Queues a settlement; the future resolves when it is durable (never fails: a failed batch is
         retried)."""
         if self.on_submit is not None:
             self.on_submit(settlement.request_log)
         committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append(settlement)
         self._committed.append(committed)
-        if self._commit_wait_seconds > 0 or len(self._queue) >= self._max_batch:
+        if self._commit_wait_seconds > 0:
+            self._intents.append((settlement, committed))
+            if self._intent_task is None or self._intent_task.done():
+                self._intent_task = asyncio.create_task(self._write_intents(), name="settlement-intents")
+        if len(self._queue) >= self._max_batch:
             self._wakeup.set()
         return committed
 
     async def wait(self, committed: asyncio.Future[None]) -> bool:
-        """Waits until a submitted settlement has committed, at most `commit_wait_seconds`. False: it has
-        not (the database is down or slow; it stays queued and is retried)."""
+        """Waits until a submitted settlement is durable, at most `commit_wait_seconds`. False: it is not
+        (the database is down or slow; it stays queued and is retried)."""
         if committed.done():
             return True
         if self._commit_wait_seconds <= 0:
@@ -138,6 +128,8 @@ class SettlementWriter:
         self._wakeup.set()
         if self._task is not None:
             await self._task
+        if self._intent_task is not None:
+            await self._intent_task
 
     async def flush(self) -> None:
         """Writes everything queued now (tests and shutdown)."""
@@ -146,8 +138,8 @@ class SettlementWriter:
 
     async def _run(self) -> None:
         while True:
-            # Group commit: submit wakes the writer at once; what is submitted during a batch's transaction
-            # is in the queue when it returns and goes in the next one (flush loops until the queue is empty).
+            # Batches every flush window (or at once when one is full): answers wait for their intents, not
+            # for this, so the window can be long enough to share a transaction among many requests.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self._flush_seconds)
             self._wakeup.clear()
@@ -160,42 +152,46 @@ class SettlementWriter:
             if self._stopping and not self._queue:
                 return
 
+    async def _write_intents(self) -> None:
+        """Group commit of intents: written at once when none is in flight; those that arrive meanwhile go
+        together in the next transaction. A failed write is not retried: its settlements are still in the
+        batch queue, whose commit resolves them (their answers wait for it, boundedly)."""
+        while self._intents:
+            batch = self._intents[: self._max_batch]
+            del self._intents[: len(batch)]
+            pending = [(item, future) for item, future in batch if not future.done()]
+            if not pending:
+                continue
+            try:
+                noted = await self._writer.run(
+                    partial(holds.note_settlements_sync, settlements=[item for item, _ in pending])
+                )
+            except Exception:
+                if not self._intents_failing:  # once per outage: the batch writer logs its retries
+                    log.exception("writing settlement intents failed; answers wait for their batch")
+                self._intents_failing = True
+                self._wakeup.set()
+                continue
+            self._intents_failing = False
+            unnoted = False
+            for item, future in pending:
+                if future.done():
+                    continue
+                if item.generation_id in noted:
+                    future.set_result(None)
+                else:
+                    unnoted = True
+            if unnoted:
+                # No hold to carry it (settled by its batch meanwhile, or swept): only the batch makes it
+                # durable, so it is written now rather than at the end of the window.
+                self._wakeup.set()
+
     async def _write_batch(self) -> None:
         batch = self._queue[: self._max_batch]
-        entries = [
-            ledger.Entry(
-                user_id=item.user_id,
-                kind=LedgerKind.USAGE,
-                amount_nanos=-item.cost_nanos,
-                generation_id=item.generation_id,
-                reference=item.generation_id,
-                idempotency_key=f"usage:{item.generation_id}",
-                created_at=item.request_log["created_at"],
-            )
-            for item in batch
-            if item.cost_nanos
-        ]
-        generation_ids = [item.generation_id for item in batch]
-        logs = [item.request_log for item in batch]
         threshold = self._alert_threshold_nanos if self._on_low_balance is not None else None
-
-        keys = [
-            (item.key_id, item.key_held_nanos, item.cost_nanos) for item in batch if item.key_id is not None
-        ]
-
-        def settle(connection: Connection) -> list[alerts.LowBalance]:
-            if keys:
-                holds.settle_keys_sync(connection, keys, utcnow())
-            holds.release_sync(connection, generation_ids)
-            ledger.append_sync(connection, entries)
-            connection.execute(insert(RequestLog), logs)
-            # The rollups move with the records in one transaction, so statistics never drift from them.
-            rollups.fold_sync(connection, logs)
-            if threshold is None or not entries:
-                return []
-            return alerts.flag_low_balances_sync(connection, (e.user_id for e in entries), threshold)
-
-        low = await self._writer.run(settle)
+        low = await self._writer.run(
+            partial(holds.settle_sync, settlements=batch, now=utcnow(), alert_threshold_nanos=threshold)
+        )
         del self._queue[: len(batch)]
         committed = self._committed[: len(batch)]
         del self._committed[: len(batch)]
