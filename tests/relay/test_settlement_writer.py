@@ -87,8 +87,9 @@ async def _written(engine: AsyncEngine, user_id: int) -> tuple[int, int, int]:
 
 
 def test_an_answer_waits_for_its_own_commit_and_a_burst_shares_transactions(database_url: str) -> None:
-    """With a 10 s batch window, a lone settlement still commits at once; 40 settlements submitted together
-    take a handful of transactions, not 40."""
+    """With a 10 s batch window, a lone settlement that has no hold to be kept on (here none was placed; in
+    the relay, one swept while its request ran) still commits at once, in its batch; 40 settlements submitted
+    together take a handful of transactions, not 40."""
 
     async def scenario() -> tuple[bool, float, list[bool], int, tuple[int, int, int]]:
         engine, db, user_id = await _setup(database_url)

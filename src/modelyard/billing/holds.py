@@ -6,7 +6,10 @@ hold orphaned by a crash expire. Concurrent requests are written together (group
 transaction is in flight the next requests queue, and all of them go in the next transaction, so the database
 sees one short transaction per burst instead of one per request, and a lone request waits for nobody.
 Holds are released (and the real cost charged) by the settlement writer, in the same transaction as the
-charge.
+charge (`settle_sync`). Before that, as soon as a request finishes, its settlement is kept on its hold
+(`note_settlements_sync`, one statement; the answer's last bytes wait for it): the sweep settles an expired
+hold that carries one with the same code, so a request whose process died after answering is still charged
+and recorded, once.
 
 A hold also carries what the request's record needs (`HeldRequest`: key, model, stream flag, app), so that
 a request its process never settled (a crash; the client saw a broken connection) is not lost: the sweep
@@ -40,7 +43,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, exists, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, case, delete, exists, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -511,19 +514,34 @@ def decode_settlement(text: str) -> Settlement:
     )
 
 
+# One row's intent; run with executemany, built once (it is on every request's path).
+_NOTE = (
+    update(Hold)
+    .where(Hold.generation_id == bindparam("noted_generation_id"))
+    .values(settlement=bindparam("noted_settlement"))
+)
+
+
 def note_settlements_sync(connection: Connection, settlements: Sequence[Settlement]) -> set[str]:
-    """Keeps each settlement on its request's hold (one statement), so that it survives the process: the
-    sweep settles it if the writer's batch never commits. Returns the generation ids whose hold was there;
-    one that was not (already settled, or swept) is durable only once the writer's batch has committed."""
+    """Keeps each settlement on its request's hold, so that it survives the process: the sweep settles it if
+    the writer's batch never commits. Returns the generation ids whose hold was there; one that was not
+    (already settled, or swept) is durable only once the writer's batch has committed."""
     if not settlements:
         return set()
-    by_generation = {item.generation_id: encode_settlement(item) for item in settlements}
+    generation_ids = [item.generation_id for item in settlements]
+    result = connection.execute(
+        _NOTE,
+        [{"noted_generation_id": item.generation_id, "noted_settlement": encode_settlement(item)}
+         for item in settlements],
+    )  # fmt: skip
+    if result.rowcount == len(settlements):  # each id matches at most one hold (unique)
+        return set(generation_ids)
+    # Some hold was gone (or the driver does not count an executemany's rows): ask which were kept.
     return set(
         connection.scalars(
-            update(Hold)
-            .where(Hold.generation_id.in_(list(by_generation)))
-            .values(settlement=case(by_generation, value=Hold.generation_id))
-            .returning(Hold.generation_id)
+            select(Hold.generation_id).where(
+                Hold.generation_id.in_(generation_ids), Hold.settlement.is_not(None)
+            )
         )
     )
 

@@ -1,20 +1,28 @@
 """Settles finished requests, in batches, each batch in one transaction: the request's hold is released, its
-real cost charged through the ledger, and its request log written, together or not at all.
+real cost charged through the ledger, its request log written and folded into the rollups, together or not at
+all (billing/holds.settle_sync).
 
-Group commit: a settlement is written as soon as no batch is in flight, and the settlements that arrive while
-one is go together in the next, so a burst of requests shares one transaction and a lone request waits for
-one commit. The relay sends a response's last bytes (a non-streaming body, a stream's usage chunk and
-`[DONE]`, an error answer) only once its settlement has committed (`wait`), so a hard crash (SIGKILL, power
-loss) cannot lose the charge or the record of an answer the client received in full. The wait is bounded
-(`commit_wait_seconds`): with the database down or slow the answer goes out anyway and its settlement stays
-queued. A failed batch is retried, never dropped; on shutdown everything queued is written before the process
-exits. With `commit_wait_seconds` = 0 nobody waits and settlements are written every `flush_seconds`, as
-before group commit: a crash then loses that window of delivered answers' charges and records.
+A response's last bytes (a non-streaming body, a stream's usage chunk and `[DONE]`, an error answer) wait
+until its settlement is durable, not until its batch is written: `submit` also queues an intent, and the
+intents are group-committed (at once when none is in flight, those that arrive meanwhile together in the
+next) as one statement that keeps each settlement on its request's hold (`holds.note_settlements_sync`). A
+hard crash (SIGKILL, power loss) before the batch is written then loses nothing: the hold expires and the
+sweep settles it from what it carries (billing/holds.sweep_sync), once, with the same code. So batches go
+every `flush_seconds` (or at once when `max_batch` are queued), sharing one transaction among many requests,
+and a lone request waits for one small commit. A request whose hold is gone by the time its intent is
+written (swept while it ran) has its batch written at once and waits for that. A batch written after the
+sweep settled its request skips it, so nothing is charged or recorded twice.
 
-A request cut off by a crash (the client sees a broken connection) was never settled: its hold stays in the
-database and is swept when it expires (billing/holds.py), so it is not charged and no credit stays locked, and
-the sweep writes its "interrupted" record. A settlement that arrives after its hold was swept replaces that
-record (`holds.release_sync`), so a generation never has two.
+The wait is bounded (`commit_wait_seconds`): with the database down or slow the answer goes out anyway and
+its settlement stays queued. A failed batch is retried, never dropped (a failed intent is not: its answer
+waits for the batch instead); on shutdown everything queued is written before the process exits. With
+`commit_wait_seconds` = 0 nobody waits and no intents are written: a crash then loses the last
+`flush_seconds` of delivered answers' charges and records.
+
+A request cut off by a crash before it finished (the client sees a broken connection) has no settlement: its
+hold stays in the database and is swept when it expires, so it is not charged and no credit stays locked,
+and the sweep writes its "interrupted" record. A settlement that arrives after its hold was swept replaces
+that record, so a generation never has two.
 
 A request made with a key that has a credit limit also held credit on the key's row: the batch gives that
 back and adds the charge to the key's current window (billing/holds.settle_keys_sync), before any user row is
@@ -22,7 +30,7 @@ locked, as the hold took them.
 
 After each batch's charges, the same transaction flags the users the batch took below their low-balance
 threshold (one statement, billing/alerts.py); once it commits, their alerts are handed to `on_low_balance`
-(the notifier's queue), which never blocks.
+(the notifier's queue), which never blocks. (A request settled by the sweep flags nobody.)
 """
 
 from __future__ import annotations
@@ -144,7 +152,14 @@ class SettlementWriter:
                 await asyncio.wait_for(self._wakeup.wait(), self._flush_seconds)
             self._wakeup.clear()
             try:
-                await self.flush()
+                if self._stopping:
+                    await self.flush()
+                else:
+                    # What was queued when the window closed: what arrives meanwhile waits for the next
+                    # window (or a full batch), so batches stay large under steady traffic.
+                    due = len(self._queue)
+                    while due > 0:
+                        due -= await self._write_batch()
             except Exception:
                 # The batch stays queued; the next round retries it.
                 log.exception("writing charges failed; retrying")
@@ -186,7 +201,8 @@ class SettlementWriter:
                 # durable, so it is written now rather than at the end of the window.
                 self._wakeup.set()
 
-    async def _write_batch(self) -> None:
+    async def _write_batch(self) -> int:
+        """Writes the oldest queued settlements (at most `max_batch`); returns how many."""
         batch = self._queue[: self._max_batch]
         threshold = self._alert_threshold_nanos if self._on_low_balance is not None else None
         low = await self._writer.run(
@@ -203,3 +219,4 @@ class SettlementWriter:
                 self._on_low_balance(low)
             except Exception:  # an alert must never cost a charge: the batch is written, carry on
                 log.exception("queueing low-balance alerts failed")
+        return len(batch)
