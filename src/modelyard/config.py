@@ -43,9 +43,9 @@ class Settings(BaseSettings):
     # How often the in-process caches (keys, catalogue, channels, balances) re-read the database, so that
     # changes made by another process (the CLI) reach a running server even without Redis.
     cache_refresh_seconds: Annotated[float, Field(gt=0)] = 5.0
-    # Charges and request logs are written in batches (relay/settlement.py): group commit, a response's last
-    # bytes waiting (at most writer_commit_wait_seconds) for its batch to commit; with that wait at 0, off the
-    # request path every writer_flush_seconds.
+    # Charges and request logs are written in batches every writer_flush_seconds (relay/settlement.py); a
+    # response's last bytes wait (at most writer_commit_wait_seconds) for its settlement to be kept on its
+    # hold (group commit, one statement), which the sweep settles if the process dies first. 0: no wait.
     writer_flush_seconds: Annotated[float, Field(gt=0)] = 0.05
     writer_max_batch: Annotated[int, Field(ge=1)] = 500
     writer_commit_wait_seconds: Annotated[float, Field(ge=0, le=60)] = 5.0

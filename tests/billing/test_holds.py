@@ -1,5 +1,5 @@
 """Holds against a real database: no overspend, one release per hold, crashed requests' credit comes back and
-their records are written."""
+their records are written; a finished request whose process died before its batch is charged by the sweep."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from modelyard.db.engine import create_engine, session_factory
 from modelyard.db.writes import create_writer
 from modelyard.kit.clock import utcnow
 from modelyard.models import (
+    ApiKey,
     AppUsageHourly,
     LedgerEntry,
     LedgerKind,
@@ -222,6 +223,70 @@ def test_a_settlement_after_its_hold_was_swept_replaces_the_interrupted_record(d
             "usage": [(7, "openai/gpt-4o-mini", "fake", 1, 0, 10, 120)],
             "models": [("openai/gpt-4o-mini", "fake", 1, 0, 5)],
             "apps": [("https://slow.example", 1)],
+        }
+
+    run_async(scenario())
+
+
+def test_a_finished_request_whose_process_died_is_charged_by_the_sweep_once(database_url: str) -> None:
+    """The answer went out once its settlement was kept on its hold; the process died before its batch was
+    written. Two instances sweeping at once charge it and record it once, with its key's limit accounted;
+    the batch written late (the process was only stalled) charges nothing again."""
+    request = replace(REQUEST, model_slug="openai/gpt-4.1", app_referer="https://died.example")
+
+    async def scenario() -> None:
+        engine, user_id = await _setup(database_url, 900)
+        sessions = session_factory(engine)
+        db = create_writer(database_url, engine)
+        async with sessions() as session, session.begin():
+            key = ApiKey(user_id=user_id, name="limited", key_hash=f"h-{utcnow().timestamp()}", label="l",
+                         limit_nanos=10_000)  # fmt: skip
+            session.add(key)
+            await session.flush()
+            key_id = key.id
+        # Placed by the instance that dies: expired as soon as placed.
+        assert await Holds(sessions, db, ttl_seconds=-1).place(user_id, 300, "gen-died", key_id, request)
+        record: dict[str, Any] = {
+            "generation_id": "gen-died", "user_id": user_id, "api_key_id": 7,
+            "model_slug": request.model_slug, "provider": "fake", "is_stream": True, "status": "success",
+            "http_status": 200, "prompt_tokens": 10, "completion_tokens": 5, "cost_nanos": 120,
+            "latency_ms": 900, "ttft_ms": 100, "attempts": [{"channel": "fake", "status": 200}],
+            "app_referer": request.app_referer, "app_title": "Example App", "created_at": utcnow(),
+        }  # fmt: skip
+        settlement = Settlement(
+            user_id=user_id, cost_nanos=120, request_log=record, key_id=key_id, key_held_nanos=300
+        )
+        writer = SettlementWriter(db, flush_seconds=3600, max_batch=500, commit_wait_seconds=5)
+        await writer.start()
+        assert await writer.wait(writer.submit(settlement))  # durable: the answer's last bytes may leave
+        # The process dies here. Two instances sweep at once.
+        first = Holds(sessions, create_writer(database_url, engine), ttl_seconds=60)
+        second = Holds(sessions, create_writer(database_url, engine), ttl_seconds=60)
+        swept = sorted(await asyncio.gather(first.sweep(), second.sweep()))
+        swept_money = await _money(engine, user_id)
+        await writer.stop()  # the stalled process's batch, written after the sweep
+        async with sessions() as session:
+            records = (await session.scalars(select(RequestLog).where(RequestLog.user_id == user_id))).all()
+            key_row = (
+                await session.execute(
+                    select(ApiKey.held_nanos, ApiKey.window_spent_nanos).where(ApiKey.id == key_id)
+                )
+            ).one()
+        money = await _money(engine, user_id)
+        rolled = await _rollups(engine, user_id, request)
+        await engine.dispose()
+
+        assert swept == [0, 1]
+        # Charged once, by the sweep; the late batch added nothing; the balance is the sum of the ledger.
+        assert swept_money == money == (780, 0, 780, [("gen-died", -120)])
+        [written] = records
+        assert {name: getattr(written, name) for name in record} == record  # the record it carried, exactly
+        # The key's hold given back once, the charge in its window once.
+        assert tuple(key_row) == (0, 120)
+        assert rolled == {
+            "usage": [(7, "openai/gpt-4.1", "fake", 1, 0, 10, 120)],
+            "models": [("openai/gpt-4.1", "fake", 1, 0, 5)],
+            "apps": [("https://died.example", 1)],
         }
 
     run_async(scenario())

@@ -2,11 +2,12 @@
 double charge, no lost request record (the figures in docs/deployment.md, "Several instances", come from this
 test; run it with `-s` to see them).
 
-An answer's last bytes leave only once its charge and record have committed (relay/settlement.py), so every
-answer a client received in full is charged and recorded exactly once even though its instance died the next
-moment. The requests the kill cut off (the client sees a broken connection) were never settled: their holds
-stay until they expire and are swept, which gives their credit back and leaves each an "interrupted" record,
-not charged."""
+An answer's last bytes leave only once its settlement is durable (relay/settlement.py): written with its
+charge and record, or kept on its hold, which the sweep settles once the hold expires. So every answer a
+client received in full is charged and recorded exactly once, after the sweep, even though its instance died
+the next moment. The requests the kill cut off before they finished (the client sees a broken connection)
+were never settled: their holds stay until they expire and are swept, which gives their credit back and
+leaves each an "interrupted" record, not charged."""
 
 from __future__ import annotations
 
@@ -106,7 +107,10 @@ def test_killing_an_instance_mid_load_loses_no_charge_and_no_record(
         tmp_path_factory.mktemp("data"),
         database_url,
         {"MODELYARD_REDIS_URL": REDIS_URL, "MODELYARD_SECRET_KEY": secrets.token_urlsafe(32),
-         "MODELYARD_LOG_LEVEL": "warning"},
+         "MODELYARD_LOG_LEVEL": "warning",
+         # Longer than the killed instance lives: none of its batches is written, so every answer it
+         # delivered is charged by the sweep, from the settlement kept on its hold.
+         "MODELYARD_WRITER_FLUSH_SECONDS": "5"},
     )  # fmt: skip
     cli = Cli(env)
     with FakeOpenAIUpstream(api_key="sk-upstream-test") as upstream:
@@ -166,9 +170,8 @@ def _drive(servers: list[Server], key: str) -> tuple[list[Outcome], float]:
     return outcomes, time.monotonic() - started
 
 
-def _check(env: Env, outcomes: list[Outcome], seconds: float) -> None:
-    url = env.database_url
-    user_id = int(query(url, "SELECT id FROM users WHERE email = :e", e=EMAIL)[0][0])
+def _records(url: str, user_id: int) -> tuple[dict[str, tuple[str, int]], dict[str, list[int]]]:
+    """(records: generation id -> (status, cost), usage charges: generation id -> amounts) of the user."""
     records = {
         row[0]: (row[1], int(row[2]))
         for row in query(url, "SELECT generation_id, status, cost_nanos FROM request_logs WHERE user_id = :u",
@@ -182,7 +185,12 @@ def _check(env: Env, outcomes: list[Outcome], seconds: float) -> None:
     charges: dict[str, list[int]] = {}
     for generation_id, amount in usage:
         charges.setdefault(generation_id, []).append(-int(amount))
+    return records, charges
 
+
+def _check(env: Env, outcomes: list[Outcome], seconds: float) -> None:
+    url = env.database_url
+    user_id = int(query(url, "SELECT id FROM users WHERE email = :e", e=EMAIL)[0][0])
     completed = [o for o in outcomes if o.completed]
     cut_off = [o for o in outcomes if not o.completed]
     assert all(o.error for o in cut_off)
@@ -190,6 +198,27 @@ def _check(env: Env, outcomes: list[Outcome], seconds: float) -> None:
     # Instance 1 never failed: every error is instance 0's, cut off or refused by the kill.
     assert {o.instance for o in cut_off} == {0}
     assert any(o.instance == 0 for o in completed)
+    completed_ids = {o.generation_id for o in completed}
+
+    # Before the sweep: the killed instance's open holds. Those that carry a settlement are requests that
+    # finished (their answer may have been delivered) before their batch was written.
+    before, _ = _records(url, user_id)
+    open_holds = {
+        row[0]: bool(row[1])
+        for row in query(url, "SELECT generation_id, settlement IS NOT NULL FROM holds WHERE user_id = :u",
+                         u=user_id)
+    }  # fmt: skip
+    intents = {g for g, carried in open_holds.items() if carried}
+    assert not set(open_holds) & set(before)
+    # Every answer received in full is already charged and recorded, or carries its settlement on its hold.
+    assert completed_ids <= set(before) | intents
+    assert {o.generation_id for o in completed if o.instance == 0} <= intents
+    _, held, _ = _money(url, user_id)
+
+    # The killed instance's holds expire and are swept (upstream timeout + 60 s).
+    swept = _sweep_as_if_expired(url)
+    assert swept == len(open_holds)
+    records, charges = _records(url, user_id)
 
     # (1) Every answer received in full has one record and one charge, at the cost the client was told.
     for outcome in completed:
@@ -199,43 +228,27 @@ def _check(env: Env, outcomes: list[Outcome], seconds: float) -> None:
     # (2) No generation is charged twice, and every charge has its record.
     assert all(len(amounts) == 1 for amounts in charges.values())
     assert set(charges) <= set(records)
-    # (4) Records beyond the completed answers can only be requests whose client saw the connection break
-    # (settled in the instant between the commit and the last bytes); the rest of those left nothing yet (6).
-    completed_ids = {o.generation_id for o in completed}
-    extra = set(records) - completed_ids
-    assert len(extra) <= len(cut_off)
-    assert all(
-        o.generation_id not in records for o in cut_off if o.generation_id and o.generation_id not in extra
-    )
 
     # (3) The balance is the starting credit plus the ledger, and charges equal recorded costs.
-    start_nanos = _usd_nanos(START_USD)
-    balance, held = query(url, "SELECT balance_nanos, held_nanos FROM users WHERE id = :u", u=user_id)[0]
-    ledger_sum = int(
-        query(url, "SELECT SUM(amount_nanos) FROM ledger_entries WHERE user_id = :u", u=user_id)[0][0]
-    )
+    balance, held_after, ledger_sum = _money(url, user_id)
     charged = sum(sum(amounts) for amounts in charges.values())
-    assert int(balance) == ledger_sum == start_nanos - charged
+    assert balance == ledger_sum == _usd_nanos(START_USD) - charged
     assert charged == sum(cost for _, cost in records.values())
 
-    # (5) What the killed instance held for cut-off requests comes back once the holds expire and are swept.
-    open_holds = {
-        row[0] for row in query(url, "SELECT generation_id FROM holds WHERE user_id = :u", u=user_id)
-    }
-    assert not open_holds & set(records)
-    assert len(open_holds) <= len(cut_off)
-    swept = _sweep_as_if_expired(url)
-    balance_after, held_after = query(
-        url, "SELECT balance_nanos, held_nanos FROM users WHERE id = :u", u=user_id
-    )[0]
-    key_held = int(query(url, "SELECT SUM(held_nanos) FROM api_keys WHERE user_id = :u", u=user_id)[0][0])
-    assert swept == len(open_holds)
-    assert (int(balance_after), int(held_after), key_held) == (int(balance), 0, 0)
+    # (4) Settled records beyond the completed answers can only be requests whose client saw the connection
+    # break (settled in the instant between their settlement's commit and the last bytes).
+    interrupted = {g for g, (status, _) in records.items() if status == "error" and g in open_holds}
+    extra = set(records) - completed_ids - interrupted
+    assert len(extra) <= len(cut_off)
 
-    # (6) ... and leaves one "interrupted" record for each, charging nothing: every request the kill cut off
-    # after its hold was written now has a record. A stream is matched by the generation id its client saw;
-    # the others are counted. Only a request cut before its hold committed (so before anything was sent
-    # upstream), or refused by the dead instance, leaves none.
+    # (5) Nothing stays held once the holds are swept, on the user or the key.
+    key_held = int(query(url, "SELECT SUM(held_nanos) FROM api_keys WHERE user_id = :u", u=user_id)[0][0])
+    assert (held_after, key_held) == (0, 0)
+
+    # (6) A swept hold without a settlement leaves one "interrupted" record, charging nothing: every request
+    # the kill cut off after its hold was written now has a record. A stream is matched by the generation id
+    # its client saw; the others are counted. Only a request cut before its hold committed (so before
+    # anything was sent upstream), or refused by the dead instance, leaves none.
     after = {
         row[0]: (row[1], row[2], int(row[3]), bool(row[4]))
         for row in query(url, "SELECT generation_id, status, error_type, cost_nanos, is_stream "
@@ -244,8 +257,9 @@ def _check(env: Env, outcomes: list[Outcome], seconds: float) -> None:
     interrupted = {
         g for g, (status, error, _, _) in after.items() if (status, error) == ("error", "interrupted")
     }
-    assert interrupted == open_holds
-    assert set(after) == set(records) | interrupted
+    assert interrupted == set(open_holds) - intents
+    assert intents <= set(after) and not intents & interrupted  # settled by the sweep, as they finished
+    assert set(after) == set(before) | set(open_holds)
     assert all(after[g][2] == 0 for g in interrupted) and not interrupted & set(charges)
     seen_ids = {o.generation_id for o in cut_off if o.generation_id is not None}
     assert seen_ids <= set(after)
@@ -255,7 +269,7 @@ def _check(env: Env, outcomes: list[Outcome], seconds: float) -> None:
     assert len(recorded_unseen) <= len(unseen)
     left_nothing = len(unseen) - len(recorded_unseen)
     assert len(after) == len(outcomes) - left_nothing
-    # The statistics count them as failed requests, with the ledger's charges.
+    # The statistics count every record, with the ledger's charges.
     requests, errors, cost = query(
         url,
         "SELECT SUM(requests), SUM(errors), SUM(cost_nanos) FROM usage_hourly WHERE user_id = :u",
@@ -269,13 +283,20 @@ def _check(env: Env, outcomes: list[Outcome], seconds: float) -> None:
         f"\nmulti-instance: {len(outcomes)} requests in {seconds:.1f} s with {WORKERS} clients "
         f"(sent to instance 0 / 1: {sent[0]} / {sent[1]}; streams: {sum(o.stream for o in outcomes)}); "
         f"completed {len(completed)}, cut off by the kill {len(cut_off)} "
-        f"({sum(o.generation_id is not None for o in cut_off)} mid-stream); records {len(records)} "
-        f"(of cut-off requests: {len(extra)}), usage charges {len(charges)}, charged twice 0; "
-        f"held after the kill {int(held)} nanos in {len(open_holds)} holds, after the sweep "
-        f"{int(held_after)}, which recorded {len(interrupted)} as interrupted "
-        f"({len(seen_ids & interrupted)} matched to streams by id): {len(after)} records for {len(outcomes)} "
-        f"requests ({left_nothing} left nothing)"
+        f"({sum(o.generation_id is not None for o in cut_off)} mid-stream); before the sweep "
+        f"{len(before)} records, {held} nanos held in {len(open_holds)} holds, {len(intents)} of them "
+        f"carrying a settlement ({len(intents & completed_ids)} of answers received in full); the sweep "
+        f"settled those and recorded {len(interrupted)} as interrupted ({len(seen_ids & interrupted)} "
+        f"matched to streams by id): {len(after)} records for {len(outcomes)} requests ({left_nothing} left "
+        f"nothing), usage charges {len(charges)}, charged twice 0, held after the sweep {held_after}"
     )
+
+
+def _money(url: str, user_id: int) -> tuple[int, int, int]:
+    """(balance, held, sum of the ledger) of the user."""
+    balance, held = query(url, "SELECT balance_nanos, held_nanos FROM users WHERE id = :u", u=user_id)[0]
+    total = query(url, "SELECT SUM(amount_nanos) FROM ledger_entries WHERE user_id = :u", u=user_id)[0][0]
+    return int(balance), int(held), int(total)
 
 
 def _sweep_as_if_expired(url: str) -> int:

@@ -1,6 +1,7 @@
-"""The settlement writer's group commit, against a real database: an answer waits for its own charge's commit,
-never for a batch window; concurrent settlements share transactions; while the database fails, an answer
-waits only the bounded time and its charge is written once the database is back, never lost or doubled."""
+"""The settlement writer's group commit, against a real database: an answer waits for its own settlement to be
+durable (kept on its hold, one statement), never for a batch window; concurrent settlements share
+transactions; while the database fails, an answer waits only the bounded time and its charge is written once
+the database is back, never lost or doubled."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modelyard.billing import ledger
+from modelyard.billing.holds import Holds, decode_settlement
 from modelyard.db import migrate
 from modelyard.db.engine import create_engine, session_factory
 from modelyard.db.writes import Writer, create_writer
 from modelyard.kit.clock import utcnow
-from modelyard.models import LedgerEntry, LedgerKind, RequestLog, User
+from modelyard.models import Hold, LedgerEntry, LedgerKind, RequestLog, User
 from modelyard.relay.settlement import Settlement, SettlementWriter
 from tests.conftest import run_async
 
@@ -85,8 +87,9 @@ async def _written(engine: AsyncEngine, user_id: int) -> tuple[int, int, int]:
 
 
 def test_an_answer_waits_for_its_own_commit_and_a_burst_shares_transactions(database_url: str) -> None:
-    """With a 10 s batch window, a lone settlement still commits at once; 40 settlements submitted together
-    take a handful of transactions, not 40."""
+    """With a 10 s batch window, a lone settlement that has no hold to be kept on (here none was placed; in
+    the relay, one swept while its request ran) still commits at once, in its batch; 40 settlements submitted
+    together take a handful of transactions, not 40."""
 
     async def scenario() -> tuple[bool, float, list[bool], int, tuple[int, int, int]]:
         engine, db, user_id = await _setup(database_url)
@@ -108,6 +111,38 @@ def test_an_answer_waits_for_its_own_commit_and_a_burst_shares_transactions(data
     assert lone and lone_seconds < 2
     assert all(waited) and transactions <= 3
     assert written == (41, 41, 10**9 - 1_000 - 40 * 100)
+
+
+def test_an_answer_waits_only_for_its_settlement_to_be_kept_on_its_hold(database_url: str) -> None:
+    """With an hour's batch window, a request's settlement is durable at once: kept, exactly, on its hold
+    (what the sweep settles if the process dies), while the charge and record wait for the batch."""
+
+    async def scenario() -> None:
+        engine, db, user_id = await _setup(database_url)
+        assert await Holds(session_factory(engine), db.inner, ttl_seconds=60).place(
+            user_id, 5_000, "gen-kept"
+        )
+        settlement = _settlement(user_id, "gen-kept", 1_000)
+        writer = SettlementWriter(db, flush_seconds=3600, max_batch=500, commit_wait_seconds=5)
+        await writer.start()
+        before = db.transactions
+        began = time.perf_counter()
+        durable = await writer.wait(writer.submit(settlement))
+        waited = time.perf_counter() - began
+        transactions = db.transactions - before
+        async with session_factory(engine)() as session:
+            kept = await session.scalar(select(Hold.settlement).where(Hold.generation_id == "gen-kept"))
+        pending = await _written(engine, user_id)
+        await writer.stop()
+        written = await _written(engine, user_id)
+        await engine.dispose()
+
+        assert durable and waited < 2 and transactions == 1
+        assert kept is not None and decode_settlement(kept) == settlement
+        assert pending == (0, 0, 10**9)  # the batch has not run
+        assert written == (1, 1, 10**9 - 1_000)
+
+    run_async(scenario())
 
 
 def test_a_database_outage_delays_answers_boundedly_and_loses_no_charge(database_url: str) -> None:

@@ -6,7 +6,10 @@ hold orphaned by a crash expire. Concurrent requests are written together (group
 transaction is in flight the next requests queue, and all of them go in the next transaction, so the database
 sees one short transaction per burst instead of one per request, and a lone request waits for nobody.
 Holds are released (and the real cost charged) by the settlement writer, in the same transaction as the
-charge.
+charge (`settle_sync`). Before that, as soon as a request finishes, its settlement is kept on its hold
+(`note_settlements_sync`, one statement; the answer's last bytes wait for it): the sweep settles an expired
+hold that carries one with the same code, so a request whose process died after answering is still charged
+and recorded, once.
 
 A hold also carries what the request's record needs (`HeldRequest`: key, model, stream flag, app), so that
 a request its process never settled (a crash; the client saw a broken connection) is not lost: the sweep
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -39,15 +43,16 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, exists, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, case, delete, exists, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from modelyard.activity import rollups
+from modelyard.billing import alerts, ledger
 from modelyard.db.base import UTCDateTime
 from modelyard.db.writes import Writer
 from modelyard.kit.clock import utcnow
-from modelyard.models import ApiKey, Hold, RequestLog, User
+from modelyard.models import ApiKey, Hold, LedgerKind, RequestLog, User
 
 log = logging.getLogger(__name__)
 
@@ -399,48 +404,213 @@ def _release_abandoned(connection: Connection, abandoned: list[_Pending], now: d
 
 def release_sync(connection: Connection, generation_ids: list[str]) -> set[str]:
     """Deletes these requests' holds and gives their credit back, in the caller's transaction. Returns the
-    generation ids that still had a hold (one already swept is not released twice). The settlement calls it
-    before writing the requests' records: a request whose hold was swept had an interrupted record written
-    by the sweep, which is deleted here (and taken out of the rollups) so that the real one replaces it."""
+    generation ids that still had a hold (one already swept is not released twice), and takes back the
+    interrupted record the sweep left for the others."""
+    released = _take_holds(connection, generation_ids)
+    _unhold(connection, list(released.values()))
+    swept = [generation_id for generation_id in generation_ids if generation_id not in released]
+    if swept:
+        _withdraw_interrupted(connection, swept)
+    return set(released)
+
+
+def _take_holds(connection: Connection, generation_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """Deletes these requests' holds; returns (user id, amount) by generation id of those that were there."""
     if not generation_ids:
-        return set()
+        return {}
     rows = connection.execute(
         delete(Hold)
         .where(Hold.generation_id.in_(generation_ids))
         .returning(Hold.generation_id, Hold.user_id, Hold.amount_nanos)
     ).all()
-    _unhold(connection, [(user_id, amount) for _, user_id, amount in rows])
-    released = {generation_id for generation_id, _, _ in rows}
-    swept = [generation_id for generation_id in generation_ids if generation_id not in released]
-    if swept:
-        # On PostgreSQL the sweep that deleted such a hold had committed before the DELETE above returned
-        # (it waited for the row's lock), so its record is visible to this statement.
-        withdrawn = connection.execute(
-            delete(RequestLog)
-            .where(RequestLog.generation_id.in_(swept), RequestLog.error_type == INTERRUPTED)
-            .returning(*(RequestLog.__table__.c[name] for name in _ROLLUP_FIELDS))
-        ).mappings()
-        rollups.unfold_sync(connection, [dict(row) for row in withdrawn])
-    return released
+    return {generation_id: (user_id, amount) for generation_id, user_id, amount in rows}
+
+
+def _withdraw_interrupted(connection: Connection, swept: list[str]) -> set[str]:
+    """For requests whose hold was swept: deletes the interrupted records the sweep wrote (and takes them out
+    of the rollups), so that the real ones replace them. Returns those that already have a real record (the
+    sweep settled them from the settlement kept on their hold)."""
+    # On PostgreSQL the sweep that deleted such a hold had committed before the DELETE of the hold returned
+    # (it waited for the row's lock), so its record is visible to these statements.
+    withdrawn = connection.execute(
+        delete(RequestLog)
+        .where(RequestLog.generation_id.in_(swept), RequestLog.error_type == INTERRUPTED)
+        .returning(*(RequestLog.__table__.c[name] for name in _ROLLUP_FIELDS))
+    ).mappings()
+    rollups.unfold_sync(connection, [dict(row) for row in withdrawn])
+    return set(
+        connection.scalars(select(RequestLog.generation_id).where(RequestLog.generation_id.in_(swept)))
+    )
 
 
 def sweep_sync(connection: Connection, now: datetime) -> int:
-    """Deletes the expired holds, gives their credit back and records their requests as interrupted (no
-    tokens, no cost, no ledger entry), in the caller's transaction. Returns how many were swept."""
+    """Deletes the expired holds and gives their credit back, in the caller's transaction. A hold that carries
+    its request's settlement (the request finished, its process died before writing the batch) is settled:
+    charged, recorded and folded into the rollups as the writer would have. The others are recorded as
+    interrupted (no tokens, no cost, no ledger entry). Returns how many were swept."""
     rows = connection.execute(
         delete(Hold)
         .where(Hold.expires_at < now)
         .returning(
-            Hold.user_id, Hold.amount_nanos, Hold.generation_id, Hold.created_at,
+            Hold.user_id, Hold.amount_nanos, Hold.generation_id, Hold.created_at, Hold.settlement,
             *(Hold.__table__.c[name] for name in _REQUEST_COLUMNS),
         )
     ).mappings().all()  # fmt: skip
-    _unhold(connection, [(row["user_id"], row["amount_nanos"]) for row in rows])
-    records = [_interrupted_record(row) for row in rows if row["api_key_id"] is not None]
+    settled = [decode_settlement(row["settlement"]) for row in rows if row["settlement"] is not None]
+    interrupted = [
+        _interrupted_record(row)
+        for row in rows
+        if row["settlement"] is None and row["api_key_id"] is not None
+    ]
+    unheld = [(row["user_id"], row["amount_nanos"]) for row in rows]
+    _settle_released(connection, settled, unheld, now, interrupted=interrupted)
+    return len(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """A finished request: its real cost, its record, and what its key's credit limit held."""
+
+    user_id: int
+    cost_nanos: int
+    request_log: dict[str, Any]  # RequestLog column values
+    # The key whose credit limit this request held `key_held_nanos` on (None: its key has no limit).
+    key_id: int | None = None
+    key_held_nanos: int = 0
+
+    @property
+    def generation_id(self) -> str:
+        return str(self.request_log["generation_id"])
+
+
+def encode_settlement(settlement: Settlement) -> str:
+    """The settlement as kept on its hold (JSON; the record's datetimes as ISO text, which round-trips them
+    exactly, time zone and microseconds included)."""
+    record: dict[str, Any] = {}
+    datetimes: list[str] = []
+    for name, value in settlement.request_log.items():
+        if isinstance(value, datetime):
+            datetimes.append(name)
+            value = value.isoformat()
+        record[name] = value
+    return json.dumps(
+        {"user_id": settlement.user_id, "cost_nanos": settlement.cost_nanos, "key_id": settlement.key_id,
+         "key_held_nanos": settlement.key_held_nanos, "request_log": record, "datetimes": datetimes},
+        separators=(",", ":"),
+    )  # fmt: skip
+
+
+def decode_settlement(text: str) -> Settlement:
+    data = json.loads(text)
+    record = data["request_log"]
+    for name in data["datetimes"]:
+        record[name] = datetime.fromisoformat(record[name])
+    return Settlement(
+        user_id=data["user_id"],
+        cost_nanos=data["cost_nanos"],
+        request_log=record,
+        key_id=data["key_id"],
+        key_held_nanos=data["key_held_nanos"],
+    )
+
+
+# One row's intent; run with executemany, built once (it is on every request's path).
+_NOTE = (
+    update(Hold)
+    .where(Hold.generation_id == bindparam("noted_generation_id"))
+    .values(settlement=bindparam("noted_settlement"))
+)
+
+
+def note_settlements_sync(connection: Connection, settlements: Sequence[Settlement]) -> set[str]:
+    """Keeps each settlement on its request's hold, so that it survives the process: the sweep settles it if
+    the writer's batch never commits. Returns the generation ids whose hold was there; one that was not
+    (already settled, or swept) is durable only once the writer's batch has committed."""
+    if not settlements:
+        return set()
+    generation_ids = [item.generation_id for item in settlements]
+    result = connection.execute(
+        _NOTE,
+        [{"noted_generation_id": item.generation_id, "noted_settlement": encode_settlement(item)}
+         for item in settlements],
+    )  # fmt: skip
+    if result.rowcount == len(settlements):  # each id matches at most one hold (unique)
+        return set(generation_ids)
+    # Some hold was gone (or the driver does not count an executemany's rows): ask which were kept.
+    return set(
+        connection.scalars(
+            select(Hold.generation_id).where(
+                Hold.generation_id.in_(generation_ids), Hold.settlement.is_not(None)
+            )
+        )
+    )
+
+
+def settle_sync(
+    connection: Connection,
+    settlements: Sequence[Settlement],
+    now: datetime,
+    alert_threshold_nanos: int | None = None,
+) -> list[alerts.LowBalance]:
+    """Settles finished requests in the caller's transaction: releases their holds (user and key), charges
+    their cost through the ledger, writes their records and folds them into the rollups; with
+    `alert_threshold_nanos`, flags the users it took below their low-balance threshold (returned). A request
+    whose hold the sweep already settled (from the settlement kept on it) is skipped: it is charged and
+    recorded once. One whose hold the sweep recorded as interrupted gets its real record instead."""
+    generation_ids = [item.generation_id for item in settlements]
+    # The holds are taken first (as the sweep takes them): a request settled by a sweep running at the same
+    # time is seen as such here, and the lock order is holds, keys, users in both.
+    released = _take_holds(connection, generation_ids)
+    swept = [generation_id for generation_id in generation_ids if generation_id not in released]
+    if swept:
+        settled = _withdraw_interrupted(connection, swept)
+        settlements = [item for item in settlements if item.generation_id not in settled]
+    return _settle_released(
+        connection, settlements, list(released.values()), now, alert_threshold_nanos=alert_threshold_nanos
+    )
+
+
+def _settle_released(
+    connection: Connection,
+    settlements: Sequence[Settlement],
+    unheld: list[tuple[int, int]],
+    now: datetime,
+    *,
+    interrupted: Sequence[dict[str, Any]] = (),
+    alert_threshold_nanos: int | None = None,
+) -> list[alerts.LowBalance]:
+    """What settling does once the holds are deleted: key holds and windows (before any user row is locked),
+    the users' held credit (`unheld`: user, amount), the charges, the records (and the `interrupted` ones)
+    and their rollups."""
+    keys = [
+        (item.key_id, item.key_held_nanos, item.cost_nanos) for item in settlements if item.key_id is not None
+    ]
+    if keys:
+        settle_keys_sync(connection, keys, now)
+    _unhold(connection, unheld)
+    entries = [
+        ledger.Entry(
+            user_id=item.user_id,
+            kind=LedgerKind.USAGE,
+            amount_nanos=-item.cost_nanos,
+            generation_id=item.generation_id,
+            reference=item.generation_id,
+            idempotency_key=f"usage:{item.generation_id}",
+            created_at=item.request_log["created_at"],
+        )
+        for item in settlements
+        if item.cost_nanos
+    ]
+    if entries:
+        ledger.append_sync(connection, entries)
+    records = [item.request_log for item in settlements] + list(interrupted)
     if records:
         connection.execute(insert(RequestLog), records)
+        # The rollups move with the records in one transaction, so statistics never drift from them.
         rollups.fold_sync(connection, records)
-    return len(rows)
+    if alert_threshold_nanos is None or not entries:
+        return []
+    return alerts.flag_low_balances_sync(connection, (e.user_id for e in entries), alert_threshold_nanos)
 
 
 # What the rollups read of a record (activity/rollups.py).

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from modelyard.db.base import Base, BigIntPK, UTCDateTime
@@ -12,7 +12,10 @@ from modelyard.kit.clock import utcnow
 class Hold(Base):
     """Credit reserved for one request in flight. Deleted when the request settles; one left behind by a crash
     expires and is swept, giving the credit back and leaving the request's record (an "interrupted" error),
-    which the columns after `expires_at` describe (null: a hold placed without them leaves no record)."""
+    which the columns after `expires_at` describe (null: a hold placed without them leaves no record).
+    `settlement`: the finished request's settlement (billing/holds.encode_settlement), written before its
+    answer's last bytes leave; the sweep settles an expired hold that has one instead of recording it as
+    interrupted."""
 
     __tablename__ = "holds"
 
@@ -30,3 +33,4 @@ class Hold(Base):
     is_stream: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     app_referer: Mapped[str | None] = mapped_column(String(500), nullable=True)
     app_title: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    settlement: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -1,20 +1,28 @@
 """Settles finished requests, in batches, each batch in one transaction: the request's hold is released, its
-real cost charged through the ledger, and its request log written, together or not at all.
+real cost charged through the ledger, its request log written and folded into the rollups, together or not at
+all (billing/holds.settle_sync).
 
-Group commit: a settlement is written as soon as no batch is in flight, and the settlements that arrive while
-one is go together in the next, so a burst of requests shares one transaction and a lone request waits for
-one commit. The relay sends a response's last bytes (a non-streaming body, a stream's usage chunk and
-`[DONE]`, an error answer) only once its settlement has committed (`wait`), so a hard crash (SIGKILL, power
-loss) cannot lose the charge or the record of an answer the client received in full. The wait is bounded
-(`commit_wait_seconds`): with the database down or slow the answer goes out anyway and its settlement stays
-queued. A failed batch is retried, never dropped; on shutdown everything queued is written before the process
-exits. With `commit_wait_seconds` = 0 nobody waits and settlements are written every `flush_seconds`, as
-before group commit: a crash then loses that window of delivered answers' charges and records.
+A response's last bytes (a non-streaming body, a stream's usage chunk and `[DONE]`, an error answer) wait
+until its settlement is durable, not until its batch is written: `submit` also queues an intent, and the
+intents are group-committed (at once when none is in flight, those that arrive meanwhile together in the
+next) as one statement that keeps each settlement on its request's hold (`holds.note_settlements_sync`). A
+hard crash (SIGKILL, power loss) before the batch is written then loses nothing: the hold expires and the
+sweep settles it from what it carries (billing/holds.sweep_sync), once, with the same code. So batches go
+every `flush_seconds` (or at once when `max_batch` are queued), sharing one transaction among many requests,
+and a lone request waits for one small commit. A request whose hold is gone by the time its intent is
+written (swept while it ran) has its batch written at once and waits for that. A batch written after the
+sweep settled its request skips it, so nothing is charged or recorded twice.
 
-A request cut off by a crash (the client sees a broken connection) was never settled: its hold stays in the
-database and is swept when it expires (billing/holds.py), so it is not charged and no credit stays locked, and
-the sweep writes its "interrupted" record. A settlement that arrives after its hold was swept replaces that
-record (`holds.release_sync`), so a generation never has two.
+The wait is bounded (`commit_wait_seconds`): with the database down or slow the answer goes out anyway and
+its settlement stays queued. A failed batch is retried, never dropped (a failed intent is not: its answer
+waits for the batch instead); on shutdown everything queued is written before the process exits. With
+`commit_wait_seconds` = 0 nobody waits and no intents are written: a crash then loses the last
+`flush_seconds` of delivered answers' charges and records.
+
+A request cut off by a crash before it finished (the client sees a broken connection) has no settlement: its
+hold stays in the database and is swept when it expires, so it is not charged and no credit stays locked,
+and the sweep writes its "interrupted" record. A settlement that arrives after its hold was swept replaces
+that record, so a generation never has two.
 
 A request made with a key that has a credit limit also held credit on the key's row: the batch gives that
 back and adds the charge to the key's current window (billing/holds.settle_keys_sync), before any user row is
@@ -22,7 +30,7 @@ locked, as the hold took them.
 
 After each batch's charges, the same transaction flags the users the batch took below their low-balance
 threshold (one statement, billing/alerts.py); once it commits, their alerts are handed to `on_low_balance`
-(the notifier's queue), which never blocks.
+(the notifier's queue), which never blocks. (A request settled by the sweep flags nobody.)
 """
 
 from __future__ import annotations
@@ -31,36 +39,18 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.engine import Connection
-
-from modelyard.activity import rollups
-from modelyard.billing import alerts, holds, ledger
+from modelyard.billing import alerts, holds
+from modelyard.billing.holds import Settlement as Settlement
 from modelyard.db.writes import Writer
 from modelyard.kit.clock import utcnow
-from modelyard.models import LedgerKind, RequestLog
 
 log = logging.getLogger(__name__)
 
-# How long a response waits for its settlement to commit before it is sent anyway (the setting's default).
+# How long a response waits for its settlement to be durable before it is sent anyway (the setting's default).
 DEFAULT_COMMIT_WAIT_SECONDS = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class Settlement:
-    user_id: int
-    cost_nanos: int
-    request_log: dict[str, Any]  # RequestLog column values
-    # The key whose credit limit this request held `key_held_nanos` on (None: its key has no limit).
-    key_id: int | None = None
-    key_held_nanos: int = 0
-
-    @property
-    def generation_id(self) -> str:
-        return str(self.request_log["generation_id"])
 
 
 class SettlementWriter:
@@ -75,8 +65,8 @@ class SettlementWriter:
         commit_wait_seconds: float = DEFAULT_COMMIT_WAIT_SECONDS,
     ) -> None:
         """`alert_threshold_nanos` (the server's default threshold) and `on_low_balance` turn on low-balance
-        detection. `commit_wait_seconds` bounds how long `wait` holds a response back (0: group commit off,
-        batches every `flush_seconds`)."""
+        detection. `commit_wait_seconds` bounds how long `wait` holds a response back (0: nobody waits and
+        no intents are written)."""
         self._writer = writer
         self._flush_seconds = flush_seconds
         self._max_batch = max_batch
@@ -84,8 +74,12 @@ class SettlementWriter:
         self._alert_threshold_nanos = alert_threshold_nanos
         self._on_low_balance = on_low_balance
         self._queue: list[Settlement] = []
-        # Parallel to _queue: resolved when that settlement's batch has committed.
+        # Parallel to _queue: resolved when that settlement is durable (its intent or its batch committed).
         self._committed: list[asyncio.Future[None]] = []
+        # Settlements whose intent is still to be written, with their futures.
+        self._intents: list[tuple[Settlement, asyncio.Future[None]]] = []
+        self._intent_task: asyncio.Task[None] | None = None
+        self._intents_failing = False
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -107,20 +101,24 @@ class SettlementWriter:
         return len(self._queue)
 
     def submit(self, settlement: Settlement) -> asyncio.Future[None]:
-        """Queues a settlement; the future resolves when it has committed (never fails: a failed batch is
+        """Queues a settlement; the future resolves when it is durable (never fails: a failed batch is
         retried)."""
         if self.on_submit is not None:
             self.on_submit(settlement.request_log)
         committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append(settlement)
         self._committed.append(committed)
-        if self._commit_wait_seconds > 0 or len(self._queue) >= self._max_batch:
+        if self._commit_wait_seconds > 0:
+            self._intents.append((settlement, committed))
+            if self._intent_task is None or self._intent_task.done():
+                self._intent_task = asyncio.create_task(self._write_intents(), name="settlement-intents")
+        if len(self._queue) >= self._max_batch:
             self._wakeup.set()
         return committed
 
     async def wait(self, committed: asyncio.Future[None]) -> bool:
-        """Waits until a submitted settlement has committed, at most `commit_wait_seconds`. False: it has
-        not (the database is down or slow; it stays queued and is retried)."""
+        """Waits until a submitted settlement is durable, at most `commit_wait_seconds`. False: it is not
+        (the database is down or slow; it stays queued and is retried)."""
         if committed.done():
             return True
         if self._commit_wait_seconds <= 0:
@@ -138,6 +136,8 @@ class SettlementWriter:
         self._wakeup.set()
         if self._task is not None:
             await self._task
+        if self._intent_task is not None:
+            await self._intent_task
 
     async def flush(self) -> None:
         """Writes everything queued now (tests and shutdown)."""
@@ -146,13 +146,20 @@ class SettlementWriter:
 
     async def _run(self) -> None:
         while True:
-            # Group commit: submit wakes the writer at once; what is submitted during a batch's transaction
-            # is in the queue when it returns and goes in the next one (flush loops until the queue is empty).
+            # Batches every flush window (or at once when one is full): answers wait for their intents, not
+            # for this, so the window can be long enough to share a transaction among many requests.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self._flush_seconds)
             self._wakeup.clear()
             try:
-                await self.flush()
+                if self._stopping:
+                    await self.flush()
+                else:
+                    # What was queued when the window closed: what arrives meanwhile waits for the next
+                    # window (or a full batch), so batches stay large under steady traffic.
+                    due = len(self._queue)
+                    while due > 0:
+                        due -= await self._write_batch()
             except Exception:
                 # The batch stays queued; the next round retries it.
                 log.exception("writing charges failed; retrying")
@@ -160,42 +167,47 @@ class SettlementWriter:
             if self._stopping and not self._queue:
                 return
 
-    async def _write_batch(self) -> None:
+    async def _write_intents(self) -> None:
+        """Group commit of intents: written at once when none is in flight; those that arrive meanwhile go
+        together in the next transaction. A failed write is not retried: its settlements are still in the
+        batch queue, whose commit resolves them (their answers wait for it, boundedly)."""
+        while self._intents:
+            batch = self._intents[: self._max_batch]
+            del self._intents[: len(batch)]
+            pending = [(item, future) for item, future in batch if not future.done()]
+            if not pending:
+                continue
+            try:
+                noted = await self._writer.run(
+                    partial(holds.note_settlements_sync, settlements=[item for item, _ in pending])
+                )
+            except Exception:
+                if not self._intents_failing:  # once per outage: the batch writer logs its retries
+                    log.exception("writing settlement intents failed; answers wait for their batch")
+                self._intents_failing = True
+                self._wakeup.set()
+                continue
+            self._intents_failing = False
+            unnoted = False
+            for item, future in pending:
+                if future.done():
+                    continue
+                if item.generation_id in noted:
+                    future.set_result(None)
+                else:
+                    unnoted = True
+            if unnoted:
+                # No hold to carry it (settled by its batch meanwhile, or swept): only the batch makes it
+                # durable, so it is written now rather than at the end of the window.
+                self._wakeup.set()
+
+    async def _write_batch(self) -> int:
+        """Writes the oldest queued settlements (at most `max_batch`); returns how many."""
         batch = self._queue[: self._max_batch]
-        entries = [
-            ledger.Entry(
-                user_id=item.user_id,
-                kind=LedgerKind.USAGE,
-                amount_nanos=-item.cost_nanos,
-                generation_id=item.generation_id,
-                reference=item.generation_id,
-                idempotency_key=f"usage:{item.generation_id}",
-                created_at=item.request_log["created_at"],
-            )
-            for item in batch
-            if item.cost_nanos
-        ]
-        generation_ids = [item.generation_id for item in batch]
-        logs = [item.request_log for item in batch]
         threshold = self._alert_threshold_nanos if self._on_low_balance is not None else None
-
-        keys = [
-            (item.key_id, item.key_held_nanos, item.cost_nanos) for item in batch if item.key_id is not None
-        ]
-
-        def settle(connection: Connection) -> list[alerts.LowBalance]:
-            if keys:
-                holds.settle_keys_sync(connection, keys, utcnow())
-            holds.release_sync(connection, generation_ids)
-            ledger.append_sync(connection, entries)
-            connection.execute(insert(RequestLog), logs)
-            # The rollups move with the records in one transaction, so statistics never drift from them.
-            rollups.fold_sync(connection, logs)
-            if threshold is None or not entries:
-                return []
-            return alerts.flag_low_balances_sync(connection, (e.user_id for e in entries), threshold)
-
-        low = await self._writer.run(settle)
+        low = await self._writer.run(
+            partial(holds.settle_sync, settlements=batch, now=utcnow(), alert_threshold_nanos=threshold)
+        )
         del self._queue[: len(batch)]
         committed = self._committed[: len(batch)]
         del self._committed[: len(batch)]
@@ -207,3 +219,4 @@ class SettlementWriter:
                 self._on_low_balance(low)
             except Exception:  # an alert must never cost a charge: the batch is written, carry on
                 log.exception("queueing low-balance alerts failed")
+        return len(batch)
