@@ -29,7 +29,7 @@ from modelyard.db.engine import create_engine
 from modelyard.kit.clock import utcnow
 from modelyard.relay.request import parse_chat_request, parse_completions_request, parse_embeddings_request
 from modelyard.routing.policy import parse_policy
-from tests.conftest import Cli, Env, Server, query, run_async
+from tests.conftest import Cli, Env, Server, query, run_async, wait_until
 from tests.fakes.openai_upstream import FakeOpenAIUpstream
 
 SQLITE_ONLY = True  # the live check below needs a server; what it checks does not depend on the database
@@ -271,6 +271,11 @@ def test_activity_answers_are_what_their_schemas_describe(
         answer = http.post("/api/v1/chat/completions", json=chat)  # the fallback: two attempts
         assert answer.status_code == 200, answer.text
         generation = answer.headers["X-Generation-Id"]
+        # Records are written in batches shortly after their answers (relay/settlement.py).
+        wait_until(
+            lambda: http.get("/api/v1/generation", params={"id": generation}).status_code == 200,
+            what="the generation's record",
+        )
         same_json(activity_schemas.GenerationOut, http.get("/api/v1/generation", params={"id": generation}))
         same_json(activity_schemas.LogRowOut, http.get(f"/api/activity/logs/{generation}"))
         page = http.get("/api/activity/logs", params={"limit": 1})
