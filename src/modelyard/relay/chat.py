@@ -262,18 +262,14 @@ class ChatRelay:
                 return Response(status_code=499)
             await self._written(call)
             return response
-        except AppError:
-            # An error answer (the failures were settled as they were decided) also leaves after its record.
-            if not call.is_settled:
-                self._settle(
-                    call, status="error", http_status=500, error_type="server", error_message="aborted"
-                )
-            await self._written(call)
-            raise
-        except BaseException:
+        except BaseException as exc:
             # Anything that escapes before a stream takes over the call (including cancellation) settles it
-            # as a failure: the hold is released and nothing is charged. Once streaming, the stream settles.
+            # as a failure, unless it was settled as it was decided: the hold is released and nothing is
+            # charged. Once streaming, the stream settles.
             self._settle(call, status="error", http_status=500, error_type="server", error_message="aborted")
+            if isinstance(exc, AppError):
+                # An error answer also leaves only after its record.
+                await self._written(call)
             raise
 
     # ------------------------------------------------------------------ key rate limits
