@@ -166,7 +166,6 @@ def create_app(settings: Settings) -> FastAPI:
             models=ModelsApi(cache, health, sessions),
             sessions=sessions,
             code_guesses=FailureLimiter(),
-            secret_key=secret_key,
             box=box,
             notifier=notifier,
             auth=AuthService(

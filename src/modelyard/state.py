@@ -42,17 +42,13 @@ class Gateway:
     notifier: Notifier
     # Sessions, tokens, sign-up mode and sign-in limits.
     auth: AuthService
-    secret_key: str = ""
     # Encrypts the provider credentials channels are created with (under the current key) and reads them
     # (under it or, during a rolling key rotation, a previous one).
-    box: SecretBox | None = None
+    box: SecretBox
     # Site settings an administrator changed over the environment's (settings_store/), and the sign-in
     # provider's client they make.
     site: SiteSettingsStore | None = None
     oidc: OidcSlot | None = None
-
-    def secret_box(self) -> SecretBox:
-        return self.box if self.box is not None else SecretBox(self.secret_key)
 
     async def refresh(self) -> None:
         """Re-reads what the in-process caches hold: keys, channels, prices and the site settings."""

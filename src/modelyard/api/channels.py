@@ -284,7 +284,7 @@ def _refusal(exc: service.ChannelError) -> AppError:
 
 
 async def _one(gateway: Gateway, channel_id: int) -> ChannelOut:
-    box = gateway.secret_box()
+    box = gateway.box
     async with gateway.sessions() as session:
         for channel, served in await service.list_channels(session):
             if channel.id == channel_id:
@@ -294,7 +294,7 @@ async def _one(gateway: Gateway, channel_id: int) -> ChannelOut:
 
 @router.get("/api/admin/channels", response_model=list[ChannelOut], summary="List channels")
 async def list_channels(admin: AdminPrincipal, gateway: GatewayDep) -> list[ChannelOut]:
-    box = gateway.secret_box()
+    box = gateway.box
     async with gateway.sessions() as session:
         return [
             ChannelOut.of(channel, served, box, gateway.chat.health)
@@ -317,7 +317,7 @@ async def create_channel(body: ChannelIn, admin: AdminPrincipal, gateway: Gatewa
         async with gateway.sessions() as session, session.begin():
             channel = await service.add_channel(
                 session,
-                gateway.secret_box(),
+                gateway.box,
                 name=body.name,
                 provider=body.provider,
                 base_url=body.base_url,
@@ -356,7 +356,7 @@ async def update_channel(
                 name=body.name,
                 base_url=body.base_url,
                 api_keys=body.api_keys,
-                box=gateway.secret_box(),
+                box=gateway.box,
                 models=mappings,
                 options=body.options.model_dump(exclude_unset=True) if body.options is not None else None,
             )
@@ -382,9 +382,7 @@ async def test_channel(
 ) -> ProbeOut:
     try:
         async with gateway.sessions() as session:
-            target = await probe.load_target(
-                session, gateway.secret_box(), channel_id, body.model if body else None
-            )
+            target = await probe.load_target(session, gateway.box, channel_id, body.model if body else None)
     except LookupError as exc:
         raise AppError(404, str(exc)) from None
     except service.ChannelError as exc:
