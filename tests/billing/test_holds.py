@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modelyard.billing import ledger
-from modelyard.billing.holds import HeldRequest, Holds, release_sync
+from modelyard.billing.holds import HeldRequest, Holds, decode_settlement, note_settlements_sync, release_sync
 from modelyard.db import migrate
 from modelyard.db.engine import create_engine, session_factory
 from modelyard.db.writes import create_writer
@@ -22,6 +22,7 @@ from modelyard.kit.clock import utcnow
 from modelyard.models import (
     ApiKey,
     AppUsageHourly,
+    Hold,
     LedgerEntry,
     LedgerKind,
     ModelStatsDaily,
@@ -287,6 +288,41 @@ def test_a_finished_request_whose_process_died_is_charged_by_the_sweep_once(data
             "usage": [(7, "openai/gpt-4.1", "fake", 1, 0, 10, 120)],
             "models": [("openai/gpt-4.1", "fake", 1, 0, 5)],
             "apps": [("https://died.example", 1)],
+        }
+
+    run_async(scenario())
+
+
+def test_intents_written_together_report_exactly_the_holds_that_kept_them(database_url: str) -> None:
+    """Several intents in one statement: each kept on its own hold, exactly; one whose hold is gone is
+    reported as not kept (its answer then waits for the batch)."""
+
+    async def scenario() -> None:
+        engine, user_id = await _setup(database_url, 900)
+        sessions = session_factory(engine)
+        db = create_writer(database_url, engine)
+        holds = Holds(sessions, db, ttl_seconds=60)
+        for generation_id in ("gen-a", "gen-b", "gen-c"):
+            assert await holds.place(user_id, 100, generation_id, None, REQUEST)
+        await db.run(partial(release_sync, generation_ids=["gen-b"]))  # settled meanwhile
+        settlements = [
+            Settlement(
+                user_id=user_id,
+                cost_nanos=cost,
+                request_log={"generation_id": generation_id, "user_id": user_id, "created_at": utcnow()},
+            )
+            for generation_id, cost in (("gen-a", 11), ("gen-b", 22), ("gen-c", 33))
+        ]
+        noted = await db.run(partial(note_settlements_sync, settlements=settlements))
+        async with sessions() as session:
+            rows = (await session.execute(select(Hold.generation_id, Hold.settlement))).all()
+            kept = {generation_id: text for generation_id, text in rows}
+        await engine.dispose()
+
+        assert noted == {"gen-a", "gen-c"}
+        assert {g: decode_settlement(text) for g, text in kept.items() if text} == {
+            "gen-a": settlements[0],
+            "gen-c": settlements[2],
         }
 
     run_async(scenario())

@@ -514,8 +514,8 @@ def decode_settlement(text: str) -> Settlement:
     )
 
 
-# One row's intent; run with executemany, built once (it is on every request's path).
-_NOTE = (
+# A lone request's intent (the common case on a quiet server): built once, it is on every request's path.
+_NOTE_ONE = (
     update(Hold)
     .where(Hold.generation_id == bindparam("noted_generation_id"))
     .values(settlement=bindparam("noted_settlement"))
@@ -525,23 +525,25 @@ _NOTE = (
 def note_settlements_sync(connection: Connection, settlements: Sequence[Settlement]) -> set[str]:
     """Keeps each settlement on its request's hold, so that it survives the process: the sweep settles it if
     the writer's batch never commits. Returns the generation ids whose hold was there; one that was not
-    (already settled, or swept) is durable only once the writer's batch has committed."""
+    (already settled, or swept) is durable only once the writer's batch has committed. One statement either
+    way: an executemany would not tell which rows matched (asyncpg counts none), so several intents go as one
+    UPDATE ... CASE ... RETURNING."""
     if not settlements:
         return set()
-    generation_ids = [item.generation_id for item in settlements]
-    result = connection.execute(
-        _NOTE,
-        [{"noted_generation_id": item.generation_id, "noted_settlement": encode_settlement(item)}
-         for item in settlements],
-    )  # fmt: skip
-    if result.rowcount == len(settlements):  # each id matches at most one hold (unique)
-        return set(generation_ids)
-    # Some hold was gone (or the driver does not count an executemany's rows): ask which were kept.
+    if len(settlements) == 1:
+        (item,) = settlements
+        result = connection.execute(
+            _NOTE_ONE,
+            {"noted_generation_id": item.generation_id, "noted_settlement": encode_settlement(item)},
+        )
+        return {item.generation_id} if result.rowcount == 1 else set()
+    encoded = {item.generation_id: encode_settlement(item) for item in settlements}
     return set(
         connection.scalars(
-            select(Hold.generation_id).where(
-                Hold.generation_id.in_(generation_ids), Hold.settlement.is_not(None)
-            )
+            update(Hold)
+            .where(Hold.generation_id.in_(list(encoded)))
+            .values(settlement=case(encoded, value=Hold.generation_id))
+            .returning(Hold.generation_id)
         )
     )
 
