@@ -40,7 +40,7 @@ from modelyard.channels.service import (
     update_channel,
     validate_options,
 )
-from modelyard.config import ConfigError, Settings, load_settings
+from modelyard.config import ConfigError, Settings, generate_secret_key, load_settings
 from modelyard.db import migrate
 from modelyard.db.engine import create_engine, session_factory
 from modelyard.keys.service import KeyServiceError, KeySettings, create_key
@@ -53,7 +53,6 @@ from modelyard.secret_rotation import (
     check_new_key,
     install_key,
     key_file,
-    new_key,
     rotate,
     stage_key,
 )
@@ -881,7 +880,7 @@ def secrets_rotate(
                 "MODELYARD_SECRET_KEY is set: give the new key with --new-key-file (a file, or - for "
                 "standard input), e.g. from: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
-        replacement = new_key()
+        replacement = generate_secret_key()
     new_box = SecretBox(replacement) if replacement is not None and not dry_run else None
     committed = False
 

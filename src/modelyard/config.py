@@ -258,6 +258,11 @@ class Settings(BaseSettings):
         return SecretBox(self.secret_key.get_secret_value(), self.previous_secret_keys())
 
 
+def generate_secret_key() -> str:
+    """A random secret key, as generated into the data directory when none is configured."""
+    return secrets.token_urlsafe(48)
+
+
 def _load_or_create_secret(data_dir: Path) -> str:
     path = data_dir / SECRET_KEY_FILE
     if path.exists():
@@ -266,7 +271,7 @@ def _load_or_create_secret(data_dir: Path) -> str:
             raise ConfigError(f"{path} holds a secret key shorter than {MIN_SECRET_KEY_LENGTH} characters")
         return value
     data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
+    value = generate_secret_key()
     # O_EXCL: two processes starting at once must not write different keys.
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -16,7 +16,6 @@ not depend on the key at all.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,11 +44,6 @@ class RotationCounts:
 
     def describe(self) -> str:
         return f"{self.channels} channel credential(s) and {self.site_secrets} site secret(s)"
-
-
-def new_key() -> str:
-    """A random key of the kind `load_settings` generates into the data directory."""
-    return secrets.token_urlsafe(48)
 
 
 def check_new_key(new: str, current: str) -> str:
